@@ -1,0 +1,219 @@
+"""Hidden suite for adam: Adam / AdamW against a float64 reference written here and torch.optim."""
+
+import math
+
+import pytest
+import torch
+
+from quizcli.testing import assert_close
+
+MISTAKE_LABELS = {
+    "no_bias_correction": "no bias correction (m and v used without dividing by 1 − β^t)",
+    "eps_inside_sqrt": "eps inside the square root (√(v̂ + eps) instead of √v̂ + eps)",
+    "coupled_decay": "weight decay added to the gradient although decoupled (AdamW) decay was requested",
+    "decoupled_decay": "decoupled (AdamW) decay applied although L2 decay (decoupled=False) was requested",
+    "no_decay": "weight decay ignored",
+    "swapped_betas": "β and 1 − β swapped in the moment updates",
+    "t_plus_one": "step count off by one (first step uses t = 2)",
+    "global_step_count": "one global step count: a parameter skipped (grad None) still advanced its t",
+}
+
+
+def reference(params, grad_steps, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, decoupled=False,
+              mistake=None):
+    """float64 Adam/AdamW. grad_steps: list (steps) of lists (params) of tensors or None."""
+    b1, b2 = betas
+    ps = [p.detach().double().clone() for p in params]
+    m = [torch.zeros_like(p) for p in ps]
+    v = [torch.zeros_like(p) for p in ps]
+    t = [0] * len(ps)
+    for grads in grad_steps:
+        if mistake == "global_step_count":
+            t = [x + 1 for x in t]
+        for i, g in enumerate(grads):
+            if g is None:
+                continue
+            g = g.double()
+            l2 = weight_decay and mistake != "no_decay" and (
+                (not decoupled and mistake != "decoupled_decay") or (decoupled and mistake == "coupled_decay"))
+            decay = weight_decay and mistake != "no_decay" and (
+                (decoupled and mistake != "coupled_decay") or (not decoupled and mistake == "decoupled_decay"))
+            if l2:
+                g = g + weight_decay * ps[i]
+            if mistake != "global_step_count":
+                t[i] += 1
+            tt = t[i] + (1 if mistake == "t_plus_one" else 0)
+            if mistake == "swapped_betas":
+                m[i] = (1 - b1) * m[i] + b1 * g
+                v[i] = (1 - b2) * v[i] + b2 * g * g
+            else:
+                m[i] = b1 * m[i] + (1 - b1) * g
+                v[i] = b2 * v[i] + (1 - b2) * g * g
+            if mistake == "no_bias_correction":
+                m_hat, v_hat = m[i], v[i]
+            else:
+                m_hat, v_hat = m[i] / (1 - b1 ** tt), v[i] / (1 - b2 ** tt)
+            denom = (v_hat + eps).sqrt() if mistake == "eps_inside_sqrt" else v_hat.sqrt() + eps
+            if decay:
+                ps[i] = ps[i] * (1 - lr * weight_decay)
+            ps[i] = ps[i] - lr * m_hat / denom
+    return ps
+
+
+def make_problem(shapes, steps, seed, dtype=torch.float64, grad_scale=1.0):
+    g = torch.Generator().manual_seed(seed)
+    params = [torch.randn(s, generator=g, dtype=dtype) for s in shapes]
+    grad_steps = [[grad_scale * torch.randn(s, generator=g, dtype=dtype) for s in shapes] for _ in range(steps)]
+    return params, grad_steps
+
+
+def run_solution(solution, params, grad_steps, **kw):
+    ps = [p.clone() for p in params]
+    opt = solution.Adam(ps, **kw)
+    for grads in grad_steps:
+        opt.step([None if gr is None else gr.clone() for gr in grads])
+    return ps
+
+
+def mistakes_for(params, grad_steps, labels, **kw):
+    return {MISTAKE_LABELS[k]: reference(params, grad_steps, mistake=k, **kw) for k in labels}
+
+
+def check_params(got, expected, mistakes, rtol=1e-9, atol=1e-12, what="parameters"):
+    for i, (a, e) in enumerate(zip(got, expected)):
+        if not torch.isfinite(a).all():
+            raise AssertionError(
+                f"{what} [{i}]: non-finite values (NaN/inf) after the steps; is the step count still 0 when "
+                "the bias correction 1 − β^t is computed? (1 − β^0 = 0 divides by zero)")
+        assert_close(a, e, rtol=rtol, atol=atol, name=f"{what} [{i}] (shape {tuple(e.shape)})",
+                     mistakes={label: wrong[i] for label, wrong in mistakes.items()})
+
+
+ALL = ["no_bias_correction", "eps_inside_sqrt", "swapped_betas", "t_plus_one"]
+
+
+def test_first_step_moves_each_weight_by_about_lr(solution):
+    params, grads = make_problem([(7,)], 1, seed=1)
+    got = run_solution(solution, params, grads, lr=0.01)
+    delta = got[0] - params[0]
+    expected = -0.01 * grads[0][0] / (grads[0][0].abs() + 1e-8)
+    assert_close(delta, expected, rtol=1e-6, atol=1e-10, name="first-step change p_1 − p_0 (should be ≈ −lr·sign(g))",
+                 mistakes={MISTAKE_LABELS[k]: reference(params, grads, lr=0.01, mistake=k)[0] - params[0]
+                           for k in ALL})
+
+
+def test_bias_correction_in_first_steps(solution):
+    # A constant gradient: with bias correction m̂ = g and v̂ = g² at EVERY step, so each step moves by lr·sign(g).
+    g = torch.tensor([0.5, -2.0, 3.0, -0.25], dtype=torch.float64)
+    params = [torch.zeros(4, dtype=torch.float64)]
+    grads = [[g.clone()] for _ in range(3)]
+    got = run_solution(solution, params, grads, lr=0.1)
+    check_params(got, reference(params, grads, lr=0.1), mistakes_for(params, grads, ALL, lr=0.1),
+                 what="parameters after 3 steps with a constant gradient (expected −3·lr·sign(g))")
+
+
+@pytest.mark.parametrize("shapes,steps,seed,betas", [
+    ([(5,)], 4, 0, (0.9, 0.999)),
+    ([(3, 4), (6,)], 6, 1, (0.8, 0.99)),
+    ([(2, 3, 5), (1,), (7, 1)], 10, 2, (0.5, 0.9)),
+])
+def test_several_steps_match_float64_reference(solution, shapes, steps, seed, betas):
+    params, grads = make_problem(shapes, steps, seed)
+    kw = dict(lr=0.05, betas=betas, eps=1e-8)
+    got = run_solution(solution, params, grads, **kw)
+    check_params(got, reference(params, grads, **kw), mistakes_for(params, grads, ALL, **kw))
+
+
+def test_eps_added_outside_sqrt(solution):
+    # Tiny gradients and a large eps make √(v̂)+eps and √(v̂+eps) very different.
+    params, grads = make_problem([(4, 3)], 3, seed=5, grad_scale=1e-3)
+    kw = dict(lr=0.01, eps=1e-3)
+    got = run_solution(solution, params, grads, **kw)
+    check_params(got, reference(params, grads, **kw), mistakes_for(params, grads, ALL, **kw),
+                 what="parameters with eps=1e-3 and gradients ~1e-3")
+
+
+def test_adamw_decay_is_decoupled_from_gradient(solution):
+    params, grads = make_problem([(6,), (2, 5)], 5, seed=3)
+    kw = dict(lr=0.02, weight_decay=0.5, decoupled=True)
+    got = run_solution(solution, params, grads, **kw)
+    check_params(got, reference(params, grads, **kw),
+                 mistakes_for(params, grads, ["coupled_decay", "no_decay", *ALL], **kw),
+                 what="AdamW parameters (decoupled=True, weight_decay=0.5)")
+
+
+def test_l2_weight_decay_is_added_to_gradient(solution):
+    params, grads = make_problem([(6,), (2, 5)], 5, seed=4)
+    kw = dict(lr=0.02, weight_decay=0.5, decoupled=False)
+    got = run_solution(solution, params, grads, **kw)
+    check_params(got, reference(params, grads, **kw),
+                 mistakes_for(params, grads, ["decoupled_decay", "no_decay", *ALL], **kw),
+                 what="Adam+L2 parameters (decoupled=False, weight_decay=0.5)")
+
+
+@pytest.mark.parametrize("decoupled", [False, True], ids=["Adam", "AdamW"])
+def test_float32_matches_torch_optim(solution, decoupled):
+    params, grads = make_problem([(8, 3), (5,)], 6, seed=7, dtype=torch.float32)
+    kw = dict(lr=0.03, betas=(0.85, 0.995), eps=1e-6, weight_decay=0.1)
+    got = run_solution(solution, params, grads, decoupled=decoupled, **kw)
+    ref = [p.clone() for p in params]
+    cls = torch.optim.AdamW if decoupled else torch.optim.Adam
+    opt = cls(ref, **kw)
+    for step in grads:
+        for p, g in zip(ref, step):
+            p.grad = g.clone()
+        opt.step()
+    for i, (a, e) in enumerate(zip(got, ref)):
+        assert_close(a, e, rtol=1e-5, atol=1e-6, dtype="float32",
+                     name=f"float32 parameter [{i}] vs torch.optim.{cls.__name__}")
+
+
+def test_step_without_arguments_reads_dot_grad_in_place(solution):
+    torch.manual_seed(0)
+    w = torch.nn.Parameter(torch.randn(4, 3, dtype=torch.float64))
+    b = torch.nn.Parameter(torch.randn(3, dtype=torch.float64))
+    w0, b0 = w.detach().clone(), b.detach().clone()
+    x = torch.randn(5, 4, dtype=torch.float64)
+    opt = solution.Adam([w, b], lr=0.1)
+    grad_steps = []
+    for _ in range(3):
+        w.grad = b.grad = None
+        loss = ((x @ w + b) ** 2).sum()
+        loss.backward()
+        grad_steps.append([w.grad.clone(), b.grad.clone()])
+        opt.step()
+    assert isinstance(w, torch.nn.Parameter) and w.requires_grad, "parameters must stay nn.Parameters (update in place)"
+    expected = reference([w0, b0], grad_steps, lr=0.1)
+    check_params([w.detach(), b.detach()], expected, mistakes_for([w0, b0], grad_steps, ALL, lr=0.1),
+                 what="nn.Parameter updated from .grad by step()")
+
+
+def test_none_gradient_skips_parameter_and_its_step_count(solution):
+    params, grads = make_problem([(3,), (4,)], 4, seed=9)
+    grads[0][1] = None  # second parameter has no gradient on the first step
+    grads[2][1] = None
+    kw = dict(lr=0.05)
+    got = run_solution(solution, params, grads, **kw)
+    check_params(got, reference(params, grads, **kw), mistakes_for(params, grads, ["global_step_count", *ALL], **kw),
+                 what="parameters when some gradients are None (skipped: no update, step count unchanged)")
+
+
+def test_zero_grad_clears_gradients(solution):
+    p = torch.nn.Parameter(torch.ones(3))
+    p.grad = torch.ones(3)
+    opt = solution.Adam([p])
+    opt.zero_grad()
+    assert p.grad is None or bool((p.grad == 0).all()), \
+        f"zero_grad() left .grad = {p.grad.tolist()}; expected None (or zeros)"
+
+
+def test_dtype_and_identity_preserved(solution):
+    params, grads = make_problem([(2, 2)], 2, seed=11, dtype=torch.float32)
+    ps = [params[0].clone()]
+    obj = ps[0]
+    opt = solution.Adam(ps, lr=0.1)
+    for s in grads:
+        opt.step(s)
+    assert ps[0] is obj, "the parameter list must hold the same tensor objects: update them in place"
+    assert obj.dtype == torch.float32, f"parameter dtype changed to {obj.dtype}; expected float32"
+    assert not torch.equal(obj, params[0]), "step() did not change the parameter (is the update in place?)"

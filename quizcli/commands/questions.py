@@ -1,0 +1,77 @@
+"""``quiz topics`` and ``quiz ask``."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter
+
+from rich.table import Table
+
+from .. import config, render, rounds
+from ..content import load_banks, text
+from ..errors import ExitCode, QuizError, unknown
+from ..questions import pose
+from ..schema import TYPES
+from ..store import Store
+
+
+def language(lang: str | None, settings: dict) -> str:
+    chosen = lang or settings.get("language", "en")
+    if chosen not in ("en", "zh"):
+        raise unknown("language", chosen, ["en", "zh"])
+    return chosen
+
+
+def topic_rows(store: Store) -> list[dict]:
+    seen = Counter(card.topic for card in store.cards() if card.kind == "question")
+    answered, right = Counter(), Counter()
+    for topic, correct, count in store.db.execute(
+            "SELECT topic, correct, COUNT(*) FROM reviews WHERE kind = 'question' AND correct IS NOT NULL "
+            "GROUP BY topic, correct"):
+        answered[topic] += count
+        right[topic] += count if correct else 0
+    rows = []
+    for bank in load_banks():
+        by_type = Counter(q.get("type") for q in bank.questions)
+        rows.append({"topic": bank.topic, "title": bank.title, "questions": len(bank.questions),
+                     "by_type": {t: by_type.get(t, 0) for t in TYPES}, "seen": seen.get(bank.topic, 0),
+                     "accuracy": round(right[bank.topic] / answered[bank.topic], 3) if answered[bank.topic] else None})
+    return rows
+
+
+def topics(as_json: bool) -> None:
+    settings = config.load()
+    rows = topic_rows(Store())
+    if as_json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    lang = language(None, settings)
+    wide = render.console.width >= 110
+    table = Table(title="Topics", title_justify="left")
+    for column in ("topic", *(["title"] if wide else []), "n", "mcq", "multi", "num", "cloze", "order", "open", "seen", "acc"):
+        table.add_column(column, justify="left" if column in ("topic", "title") else "right", no_wrap=True)
+    for row in rows:
+        accuracy = f"{row['accuracy']:.0%}" if row["accuracy"] is not None else "–"
+        table.add_row(row["topic"], *([text(row["title"], lang)] if wide else []), str(row["questions"]),
+                      *(str(row["by_type"][t]) for t in TYPES), f"{row['seen']}/{row['questions']}", accuracy)
+    render.console.print(table)
+
+
+def ask(topic_names: list[str], count: int, kind: str | None, difficulty: int | None, lang: str | None,
+        seed: int | None) -> int:
+    settings = config.load()
+    lang = language(lang, settings)
+    if kind is not None and kind not in TYPES:
+        raise unknown("type", kind, list(TYPES))
+    pool = [q for bank in load_banks(topic_names) for q in bank.questions
+            if (kind is None or q.get("type") == kind) and (difficulty is None or q.get("difficulty") == difficulty)]
+    if not pool:
+        raise QuizError("no question matches those filters")
+    rng = random.Random(seed)
+    chosen = rng.sample(pool, min(count, len(pool)))
+    posed = [pose(q, lang, rng) for q in chosen]
+    round_ = rounds.Round(Store(), settings, rounds.Replies(), command="ask")
+    ending = rounds.run(round_, posed)
+    render.summary(round_.tally.lines(lang))
+    return ExitCode.INTERRUPTED if ending == "interrupted" else ExitCode.OK

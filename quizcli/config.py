@@ -1,0 +1,64 @@
+"""User settings: ``QUIZ_HOME/config.toml``, edited with ``quiz config KEY VALUE``."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from . import environment
+from .errors import QuizError, unknown
+
+DEFAULTS: dict[str, object] = {
+    "desired_retention": 0.9,   # FSRS target probability of recall
+    "new_per_day": 20,          # new cards introduced by `quiz review` per day
+    "language": "en",           # en | zh
+    "fast_mcq": 10.0,           # seconds: a right answer at least this fast is rated Easy
+    "fast_multi": 20.0,
+    "fast_numeric": 45.0,
+    "fast_cloze": 20.0,
+    "fast_order": 25.0,
+}
+CHECKS = {
+    "desired_retention": (lambda v: 0.7 <= v <= 0.99, "between 0.70 and 0.99"),
+    "new_per_day": (lambda v: 0 <= v <= 1000, "between 0 and 1000"),
+    "language": (lambda v: v in ("en", "zh"), "en or zh"),
+}
+
+
+def path() -> Path:
+    return environment.home() / "config.toml"
+
+
+def load() -> dict:
+    settings = dict(DEFAULTS)
+    file = path()
+    if file.exists():
+        try:
+            settings.update(tomllib.loads(file.read_text(encoding="utf-8")))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise QuizError(f"{file}: invalid TOML ({exc}); fix or delete it")
+    return settings
+
+
+def parse(key: str, raw: str) -> object:
+    if key not in DEFAULTS:
+        raise unknown("setting", key, list(DEFAULTS))
+    kind = type(DEFAULTS[key])
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise QuizError(f"{key} must be a {kind.__name__}, got {raw!r}") from None
+    check, expected = CHECKS.get(key, (lambda v: v > 0, "a positive number"))
+    if not check(value):
+        raise QuizError(f"{key} must be {expected}, got {raw!r}")
+    return value
+
+
+def save(key: str, raw: str) -> object:
+    value = parse(key, raw)
+    current = load()
+    current[key] = value
+    lines = [f"{k} = {v!r}" if isinstance(v, (int, float)) else f'{k} = "{v}"'
+             for k, v in current.items() if k in DEFAULTS and current[k] != DEFAULTS[k]]
+    path().write_text("\n".join(lines) + ("\n" if lines else ""), encoding="utf-8")
+    return value

@@ -1,0 +1,154 @@
+"""Finding and loading content: question banks and exercises (the catalogue is discovered, not listed)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from . import yamlio
+from .environment import content_root
+from .errors import QuizError, unknown
+
+LANGUAGES = ("en", "zh")
+
+
+def questions_dir() -> Path:
+    return content_root() / "questions"
+
+
+def exercises_dir() -> Path:
+    return content_root() / "exercises"
+
+
+def text(field, lang: str) -> str:
+    """A bilingual field (``{en, zh}``) or a plain string, in ``lang`` (falling back to English)."""
+    if isinstance(field, dict):
+        return str(field.get(lang) or field.get("en") or "")
+    return "" if field is None else str(field)
+
+
+# --- question banks ---------------------------------------------------------------------------
+
+@dataclass
+class Bank:
+    topic: str
+    title: dict
+    questions: list
+    path: Path
+
+
+def bank_paths() -> dict[str, Path]:
+    folder = questions_dir()
+    return {path.stem: path for path in sorted(folder.glob("*.yaml"))} if folder.is_dir() else {}
+
+
+def load_bank(path: Path) -> Bank:
+    data = yamlio.load(path)
+    if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
+        raise QuizError(f"{path}:1: a bank is a mapping with a 'questions' list")
+    questions = [q for q in data["questions"] if isinstance(q, dict)]
+    for question in questions:
+        question.topic = path.stem  # type: ignore[attr-defined]
+    return Bank(path.stem, data.get("title") or {"en": path.stem}, questions, path)
+
+
+def load_banks(topics: list[str] | None = None) -> list[Bank]:
+    paths = bank_paths()
+    for topic in topics or []:
+        if topic not in paths:
+            raise unknown("topic", topic, list(paths))
+    return [load_bank(paths[t]) for t in (topics or paths)]
+
+
+def questions_by_id(banks: list[Bank] | None = None) -> dict[str, dict]:
+    return {q["id"]: q for bank in (banks if banks is not None else load_banks()) for q in bank.questions
+            if "id" in q}
+
+
+# --- exercises --------------------------------------------------------------------------------
+
+@dataclass
+class Exercise:
+    slug: str
+    folder: Path
+    manifest: dict
+
+    @property
+    def title(self) -> dict:
+        return self.manifest.get("title") or {"en": self.slug}
+
+    @property
+    def topic(self) -> str:
+        return str(self.manifest.get("topic", ""))
+
+    @property
+    def difficulty(self) -> int:
+        return int(self.manifest.get("difficulty", 1))
+
+    @property
+    def requires(self) -> list[str]:
+        return list(self.manifest.get("requires") or [])
+
+    @property
+    def timeout(self) -> float:
+        return float(self.manifest.get("timeout", 60))
+
+    @property
+    def hints(self) -> list:
+        return list(self.manifest.get("hints") or [])
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.manifest.get("names") or [])
+
+    @property
+    def banned(self) -> list[str]:
+        return list(self.manifest.get("banned") or [])
+
+    @property
+    def starter(self) -> Path:
+        return self.folder / "starter.py"
+
+    @property
+    def suite(self) -> Path:
+        return self.folder / f"test_{self.slug}.py"
+
+    @property
+    def solution(self) -> Path:
+        return self.folder.parent.parent / "solutions" / f"{self.slug}.py"
+
+    @cached_property
+    def mutants(self) -> list[Path]:
+        return sorted((self.folder / "mutants").glob("*.py"))
+
+    def prompt(self, lang: str) -> str:
+        path = self.folder / ("prompt.zh.md" if lang == "zh" else "prompt.md")
+        if not path.exists():
+            path = self.folder / "prompt.md"
+        return path.read_text(encoding="utf-8") if path.exists() else ""
+
+
+def exercise_folders() -> dict[str, Path]:
+    folder = exercises_dir()
+    if not folder.is_dir():
+        return {}
+    return {p.name: p for p in sorted(folder.iterdir()) if (p / "exercise.yaml").is_file()}
+
+
+def read_exercise(folder: Path) -> Exercise:
+    manifest = yamlio.load(folder / "exercise.yaml")
+    if not isinstance(manifest, dict):
+        raise yamlio.YamlError(folder / "exercise.yaml", 1, "an exercise manifest is a mapping")
+    return Exercise(folder.name, folder, manifest)
+
+
+def load_exercise(slug: str) -> Exercise:
+    folders = exercise_folders()
+    if slug not in folders:
+        raise unknown("exercise", slug, list(folders))
+    return read_exercise(folders[slug])
+
+
+def load_exercises() -> list[Exercise]:
+    return [load_exercise(slug) for slug in exercise_folders()]

@@ -1,0 +1,87 @@
+"""Rich rendering shared by the commands. Nothing here decides anything."""
+
+from __future__ import annotations
+
+import sys
+
+from rich.console import Console
+from rich.markup import escape
+from rich.panel import Panel
+from rich.text import Text
+
+console = Console(highlight=False)
+errors = Console(stderr=True, highlight=False)
+
+TYPE_HELP = {
+    "en": {"mcq": "a letter", "multi": "letters, e.g. a,c", "numeric": "a number", "cloze": "the blanks, ';' between",
+           "order": "the order, e.g. 3 1 2", "open": "your answer"},
+    "zh": {"mcq": "一个字母", "multi": "多个字母，如 a,c", "numeric": "一个数", "cloze": "填空，多个用 ; 分隔",
+           "order": "顺序，如 3 1 2", "open": "你的回答"},
+}
+WORDS = {
+    "en": {"right": "right", "wrong": "wrong", "answer": "Answer", "why": "Why", "keys": "Key points",
+           "rate": "How well did you know it? again / hard / good / easy (1-4)", "controls": "? don't know · h hint · q quit"},
+    "zh": {"right": "正确", "wrong": "错误", "answer": "答案", "why": "解析", "keys": "要点",
+           "rate": "自评：again / hard / good / easy（1-4）", "controls": "? 不知道 · h 提示 · q 退出"},
+}
+
+
+def error(message: str) -> None:
+    errors.print(f"[bold red]error:[/] {escape(message)}")
+
+
+def stars(difficulty: int) -> str:
+    return "★" * difficulty + "☆" * (3 - difficulty)
+
+
+def question(posed, number: int, total: int, topic: str) -> None:
+    q = posed.question
+    title = f"{number}/{total} · {topic} · {q['type']} · {stars(int(q.get('difficulty', 1)))}"
+    body = Text(posed.prompt)
+    if posed.choices:
+        body.append("\n")
+        for index, choice in enumerate(posed.choices):
+            label = f"{index + 1}" if q["type"] == "order" else "abcdefghijklmnopqrstuvwxyz"[index]
+            body.append(f"\n  {label}) ", style="bold cyan")
+            body.append(choice)
+    if q["type"] == "numeric" and q.get("unit"):
+        body.append(f"\n\n  unit: {q['unit']}", style="dim")
+    console.print(Panel(body, title=title, title_align="left", border_style="blue"))
+    hint = TYPE_HELP[posed.lang][q["type"]]
+    console.print(f"[dim]{escape(hint)} · {escape(WORDS[posed.lang]['controls'])}[/]")
+
+
+def verdict(posed, correct: bool | None, expected: str) -> None:
+    words = WORDS[posed.lang]
+    if correct is True:
+        console.print(f"[bold green]✓ {words['right']}[/]")
+    elif correct is False:
+        console.print(f"[bold red]✗ {words['wrong']}[/] — {words['answer']}: [bold]{escape(expected)}[/]")
+    reveal(posed)
+
+
+def reveal(posed) -> None:
+    words = WORDS[posed.lang]
+    console.print(Text(f"{words['answer']}: ", style="bold").append(Text(posed.answer, style="")))
+    if posed.explanation:
+        console.print(Text(f"{words['why']}: ", style="bold").append(Text(posed.explanation, style="dim")))
+    console.print()
+
+
+def key_points(posed, points: list[str]) -> None:
+    words = WORDS[posed.lang]
+    console.print(Text(f"{words['answer']}: ", style="bold").append(posed.answer))
+    console.print(f"[bold]{words['keys']}:[/]")
+    for point in points:
+        console.print(Text(f"  • {point}"))
+    if posed.explanation:
+        console.print(Text(f"{words['why']}: ", style="bold").append(Text(posed.explanation, style="dim")))
+
+
+def summary(lines: list[tuple[str, str]]) -> None:
+    text = "   ".join(f"[bold]{escape(k)}[/] {escape(v)}" for k, v in lines)
+    console.print(Panel(text, border_style="green", expand=False))
+
+
+def interactive() -> bool:
+    return sys.stdin.isatty()

@@ -1,0 +1,180 @@
+"""A round of questions, shared by ``quiz ask`` and ``quiz review``: show, read, check, record, explain.
+
+Every answer is committed before the next question is shown, so Ctrl-C, EOF or a crash loses nothing
+already answered.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+
+from rich.markup import escape
+
+from . import checking, environment, render, scheduling
+from .content import text
+from .progress import record_review
+from .questions import LETTERS, Posed
+from .store import Store
+
+QUIT = {"q", "quit", "exit", ":q"}
+HINT = {"h", "hint", "提示"}
+
+
+class EndOfInput(Exception):
+    """Scripted stdin ran out."""
+
+
+class Quit(Exception):
+    """The user typed q."""
+
+
+class Replies:
+    """Answers from the keyboard, or one per line from a script when stdin is not a terminal."""
+
+    def __init__(self, interactive: bool | None = None):
+        self.interactive = render.interactive() if interactive is None else interactive
+
+    def read(self, prompt: str = "> ") -> str:
+        if self.interactive:
+            try:
+                return render.console.input(f"[bold]{prompt}[/]")
+            except EOFError:
+                raise EndOfInput from None
+        line = sys.stdin.readline()
+        if not line:
+            raise EndOfInput
+        reply = line.rstrip("\r\n")
+        render.console.print(f"[bold]{escape(prompt)}[/]{escape(reply)}")
+        return reply
+
+
+@dataclass
+class Tally:
+    answered: int = 0
+    correct: int = 0
+    started: float = field(default_factory=time.monotonic)
+    card_ids: list[str] = field(default_factory=list)
+
+    def lines(self, lang: str) -> list[tuple[str, str]]:
+        accuracy = f"{100 * self.correct / self.answered:.0f}%" if self.answered else "–"
+        minutes, seconds = divmod(int(time.monotonic() - self.started), 60)
+        labels = ("answered", "correct", "accuracy", "time") if lang == "en" else ("已答", "答对", "正确率", "用时")
+        return list(zip(labels, (str(self.answered), str(self.correct), accuracy, f"{minutes}:{seconds:02d}")))
+
+
+def hint_for(posed: Posed) -> str | None:
+    q = posed.question
+    if q["type"] in ("mcq", "multi"):
+        right = {LETTERS.index(c) for c in ([q["correct"]] if q["type"] == "mcq" else q["correct"])}
+        wrong = [i for i in range(len(posed.choices)) if i not in right]
+        return f"not {LETTERS[wrong[-1]]}" if wrong else None
+    if q["type"] == "cloze":
+        return "; ".join(f"{str(accepted[0])[0]}…" for accepted in q["blanks"])
+    if q["type"] == "order":
+        return f"first: {posed.shown_order.index(0) + 1}"
+    return None
+
+
+class Round:
+    def __init__(self, store: Store, settings: dict, replies: Replies, command: str):
+        self.store, self.settings, self.replies, self.command = store, settings, replies, command
+        self.tally = Tally()
+
+    def ask(self, posed: Posed, number: int, total: int) -> None:
+        q = posed.question
+        render.question(posed, number, total, q.topic)
+        started, hinted = time.monotonic(), False
+        while True:
+            reply = self.replies.read()
+            word = reply.strip().lower()
+            if word in QUIT:
+                raise Quit
+            if word in HINT:
+                hint = hint_for(posed)
+                render.console.print(f"[yellow]hint:[/] {escape(hint or 'no hint for this one')}")
+                hinted = hinted or hint is not None
+                continue
+            if q["type"] == "open" or checking.is_dont_know(reply):
+                break
+            try:
+                verdict = checking.check(posed, reply)
+                break
+            except checking.AnswerFormatError as problem:
+                if self.replies.interactive:
+                    render.console.print(f"[yellow]{escape(str(problem))}[/]")
+                    continue
+                verdict = checking.Verdict(False, "", reply)
+                break
+        duration_ms = int((time.monotonic() - started) * 1000)
+        if q["type"] == "open":
+            render.key_points(posed, [text(p, posed.lang) for p in q["key_points"]])
+            rating, correct = self.self_rating(posed.lang), None
+        else:
+            if checking.is_dont_know(reply):
+                verdict = checking.Verdict(False, self.expected(posed), reply.strip() or "?")
+            verdict.expected = verdict.expected or self.expected(posed)
+            correct = verdict.correct
+            fast = self.settings.get(f"fast_{q['type']}")
+            rating = scheduling.rating_for_answer(correct, duration_ms / 1000, fast, hinted)
+        record_review(self.store, self.settings, card_id=q["id"], kind="question", topic=q.topic, rating=rating,
+                      correct=correct, answer=reply, duration_ms=duration_ms, command=self.command,
+                      now=environment.now())
+        self.tally.answered += 1
+        self.tally.correct += bool(correct) if correct is not None else rating >= scheduling.Rating.Good
+        self.tally.card_ids.append(q["id"])
+        if q["type"] != "open":
+            render.verdict(posed, correct, verdict.expected)
+        else:
+            render.console.print()
+
+    @staticmethod
+    def expected(posed: Posed) -> str:
+        """The right answer in words, for a reply that could not be checked."""
+        try:
+            return checking.check(posed, _right_reply(posed)).expected
+        except checking.AnswerFormatError:
+            return ""
+
+    def self_rating(self, lang: str):
+        while True:
+            reply = self.replies.read(render.WORDS[lang]["rate"] + " > ")
+            if reply.strip().lower() in QUIT:
+                raise Quit
+            rating = scheduling.parse_rating(reply)
+            if rating is not None:
+                return rating
+            if not self.replies.interactive:
+                return scheduling.Rating.Again
+            render.console.print("[yellow]again, hard, good or easy (or 1-4)[/]")
+
+
+def _right_reply(posed: Posed) -> str:
+    q = posed.question
+    if q["type"] == "mcq":
+        return q["correct"]
+    if q["type"] == "multi":
+        return ",".join(q["correct"])
+    if q["type"] == "numeric":
+        return repr(posed.value)
+    if q["type"] == "cloze":
+        return ";".join(str(b[0]) for b in q["blanks"])
+    if q["type"] == "order":
+        return " ".join(str(posed.shown_order.index(i) + 1) for i in range(len(posed.shown_order)))
+    return ""
+
+
+def run(round_: Round, posed: list[Posed]) -> str:
+    """Ask every question; returns how the round ended: 'done', 'quit', 'eof' or 'interrupted'."""
+    try:
+        for number, item in enumerate(posed, start=1):
+            round_.ask(item, number, len(posed))
+    except Quit:
+        return "quit"
+    except EndOfInput:
+        return "eof"
+    except KeyboardInterrupt:
+        render.console.print()
+        return "interrupted"
+    return "done"

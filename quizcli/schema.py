@@ -1,0 +1,385 @@
+"""Content validation: banks and exercises checked against the schema. Pure: data in, problems out."""
+
+from __future__ import annotations
+
+import ast
+import itertools
+import random
+import re
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from . import expr, yamlio
+from .checking import BLANK, normalise
+from .content import LANGUAGES, Exercise, read_exercise
+from .questions import LETTERS, PLACEHOLDER, parameter_values
+
+TYPES = ("mcq", "multi", "numeric", "cloze", "order", "open")
+TOPICS = ("transformer", "llm", "peft", "optimization", "layers", "losses", "generalization", "vision",
+          "multimodal", "generative", "distributed", "efficiency", "moe", "rag", "rl", "classic-ml", "nlp",
+          "metrics", "python")
+REQUIREMENTS = ("numpy", "torch", "triton", "distributed", "cuda")
+ID_PATTERN = re.compile(r"^[a-z0-9]+(?:[.\-][a-z0-9]+)*$")
+COMMON_KEYS = {"id", "type", "difficulty", "tags", "source", "prompt", "answer", "explanation"}
+TYPE_KEYS = {"mcq": {"choices", "correct"}, "multi": {"choices", "correct"},
+             "numeric": {"value", "tolerance", "unit", "params"}, "cloze": {"blanks"},
+             "order": {"items"}, "open": {"key_points"}}
+EXERCISE_KEYS = {"slug", "title", "topic", "difficulty", "requires", "timeout", "names", "banned", "hints",
+                 "sources"}
+MAX_TEMPLATE_CHECKS = 200
+
+
+@dataclass
+class Problem:
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+@lru_cache(maxsize=1)
+def known_sections() -> frozenset[tuple[str, str]]:
+    entries = yamlio.load(Path(__file__).with_name("sections.yaml"))
+    return frozenset((e["note"], e["section"]) for e in entries)
+
+
+class _Checker:
+    """Collects problems for one file."""
+
+    def __init__(self, path: Path):
+        self.path = str(path)
+        self.problems: list[Problem] = []
+
+    def add(self, line: int, message: str) -> None:
+        self.problems.append(Problem(self.path, line, message))
+
+    def bilingual(self, node: dict, key: str, required: bool = True) -> None:
+        value = node.get(key)
+        if value is None:
+            if required:
+                self.add(node.line_of(key), f"missing '{key}' ({{en, zh}})")
+            return
+        if not isinstance(value, dict):
+            self.add(node.line_of(key), f"'{key}' must be a mapping with 'en' and 'zh'")
+            return
+        for lang in LANGUAGES:
+            if not isinstance(value.get(lang), str) or not value[lang].strip():
+                self.add(value.line_of(lang) if lang in value else node.line_of(key),
+                         f"'{key}.{lang}' is missing or empty")
+
+    def text_or_bilingual(self, items: list, key: str, line: int) -> None:
+        for index, item in enumerate(items):
+            where = items.line_of(index) if isinstance(items, yamlio.MarkedList) else line
+            if isinstance(item, dict):
+                for lang in LANGUAGES:
+                    if not isinstance(item.get(lang), str) or not item[lang].strip():
+                        self.add(where, f"{key}[{index}].{lang} is missing or empty")
+            elif not (isinstance(item, (str, int, float)) and str(item).strip()):
+                self.add(where, f"{key}[{index}] must be text or {{en, zh}}")
+
+    def source(self, node: dict, key: str = "source") -> None:
+        source = node.get(key)
+        if not isinstance(source, dict) or not {"note", "section"} <= set(source):
+            self.add(node.line_of(key), f"'{key}' must be {{note: <file>, section: <heading>}}")
+        elif (source["note"], source["section"]) not in known_sections():
+            self.add(source.line, f"unknown source section {source['section']!r} of {source['note']!r} "
+                                  "(see notes/sections.yaml)")
+
+
+# --- banks ------------------------------------------------------------------------------------
+
+def validate_bank(path: Path, data) -> list[Problem]:
+    check = _Checker(path)
+    if not isinstance(data, dict):
+        check.add(1, "a bank is a mapping with 'topic', 'title' and 'questions'")
+        return check.problems
+    for key, line in data.duplicates:
+        check.add(line, f"duplicate key '{key}'")
+    if data.get("topic") != path.stem:
+        check.add(data.line_of("topic"), f"'topic' must equal the file name ({path.stem!r})")
+    check.bilingual(data, "title")
+    questions = data.get("questions")
+    if not isinstance(questions, list):
+        check.add(data.line_of("questions"), "missing 'questions' list")
+        return check.problems
+    for question in questions:
+        if not isinstance(question, dict):
+            check.add(questions.line, "each question must be a mapping")
+            continue
+        _validate_question(check, question)
+    return check.problems
+
+
+def _validate_question(check: _Checker, q: dict) -> None:
+    for key, line in q.duplicates:
+        check.add(line, f"duplicate key '{key}'")
+    if not isinstance(q.get("id"), str) or not ID_PATTERN.match(q["id"]):
+        check.add(q.line_of("id"), "'id' must be lowercase letters, digits, '.' and '-'")
+    kind = q.get("type")
+    if kind not in TYPES:
+        check.add(q.line_of("type"), f"unknown type {kind!r} (one of {', '.join(TYPES)})")
+        return
+    for key in sorted(set(q) - COMMON_KEYS - TYPE_KEYS[kind]):
+        check.add(q.line_of(key), f"unknown field '{key}' for a {kind} question")
+    if q.get("difficulty") not in (1, 2, 3):
+        check.add(q.line_of("difficulty"), "'difficulty' must be 1, 2 or 3")
+    if not isinstance(q.get("tags"), list) or not all(isinstance(t, str) for t in q.get("tags") or []):
+        check.add(q.line_of("tags"), "'tags' must be a list of words")
+    check.source(q)
+    for key in ("prompt", "answer"):
+        check.bilingual(q, key)
+    check.bilingual(q, "explanation", required=False)
+    {"mcq": _choices, "multi": _choices, "numeric": _numeric, "cloze": _cloze, "order": _order,
+     "open": _open}[kind](check, q)
+
+
+def _choices(check: _Checker, q: dict) -> None:
+    choices = q.get("choices")
+    if not isinstance(choices, list) or len(choices) < 2:
+        check.add(q.line_of("choices"), "'choices' must list at least two options")
+        return
+    check.text_or_bilingual(choices, "choices", q.line_of("choices"))
+    valid = LETTERS[: len(choices)]
+    correct = q.get("correct")
+    letters = [correct] if q["type"] == "mcq" else correct
+    if q["type"] == "mcq" and not isinstance(correct, str):
+        check.add(q.line_of("correct"), "an mcq's 'correct' is one letter, e.g. b")
+    elif not isinstance(letters, list) or not letters or len(set(letters)) != len(letters):
+        check.add(q.line_of("correct"), "a multi's 'correct' is a list of distinct letters, e.g. [a, c]")
+    elif any(not isinstance(c, str) or c not in valid for c in letters):
+        check.add(q.line_of("correct"), f"'correct' must name choices among {', '.join(valid)}")
+
+
+def _numeric(check: _Checker, q: dict) -> None:
+    tolerance = q.get("tolerance")
+    if not isinstance(tolerance, (int, float)) or isinstance(tolerance, bool) or not 0 < tolerance < 1:
+        check.add(q.line_of("tolerance"), "'tolerance' must be a relative tolerance in (0, 1), e.g. 0.02")
+    if not isinstance(q.get("unit"), str):
+        check.add(q.line_of("unit"), "'unit' must be a string (\"\" for a pure number)")
+    params = q.get("params") or {}
+    try:
+        grid = {name: parameter_values(spec) for name, spec in params.items()}
+        if any(not values or not all(isinstance(v, (int, float)) for v in values) for values in grid.values()):
+            raise ValueError
+    except (AttributeError, KeyError, TypeError, ValueError):
+        check.add(q.line_of("params"), "'params' maps names to a list of numbers or {min, max, step}")
+        return
+    value = q.get("value")
+    missing = expr.names_in(value) - set(grid)
+    if missing:
+        check.add(q.line_of("value"), f"'value' uses undefined parameters: {', '.join(sorted(missing))}")
+        return
+    for combination in _combinations(grid):
+        try:
+            result = expr.evaluate(value, combination)
+        except expr.ExpressionError as exc:
+            check.add(q.line_of("value"), f"'value' {exc} (with {combination})")
+            return
+        if result != result:
+            check.add(q.line_of("value"), f"'value' is not a number (with {combination})")
+            return
+    known = set(grid) | {"value"}
+    for key in ("prompt", "answer", "explanation"):
+        for lang in LANGUAGES:
+            unknown_names = set(PLACEHOLDER.findall(str((q.get(key) or {}).get(lang, "")))) - known
+            if unknown_names:
+                check.add(q.line_of(key), f"'{key}.{lang}' has unknown placeholders: {sorted(unknown_names)}")
+    unused = set(grid) - set(PLACEHOLDER.findall(str((q.get("prompt") or {}).get("en", ""))))
+    if unused:
+        check.add(q.line_of("params"), f"parameters never shown in the prompt: {', '.join(sorted(unused))}")
+
+
+def _combinations(grid: dict[str, list]) -> list[dict]:
+    names = list(grid)
+    total = 1
+    for values in grid.values():
+        total *= len(values)
+    if total <= MAX_TEMPLATE_CHECKS:
+        return [dict(zip(names, combo)) for combo in itertools.product(*grid.values())]
+    rng = random.Random(0)
+    corners = [dict(zip(names, combo)) for combo in itertools.product(*[(v[0], v[-1]) for v in grid.values()])]
+    return corners[:MAX_TEMPLATE_CHECKS // 2] + [
+        {n: rng.choice(v) for n, v in grid.items()} for _ in range(MAX_TEMPLATE_CHECKS // 2)]
+
+
+def _cloze(check: _Checker, q: dict) -> None:
+    blanks = q.get("blanks")
+    if not isinstance(blanks, list) or not blanks or not all(
+            isinstance(b, list) and b and all(isinstance(a, (str, int, float)) and str(a).strip() for a in b)
+            for b in blanks):
+        check.add(q.line_of("blanks"), "'blanks' must be a list of lists of accepted answers")
+        return
+    for lang in LANGUAGES:
+        count = len(BLANK.findall(str((q.get("prompt") or {}).get(lang, ""))))
+        if count != len(blanks):
+            check.add(q.line_of("prompt"), f"prompt.{lang} has {count} blanks (___) but 'blanks' lists {len(blanks)}")
+
+
+def _order(check: _Checker, q: dict) -> None:
+    items = q.get("items")
+    if not isinstance(items, list) or len(items) < 3:
+        check.add(q.line_of("items"), "'items' must list at least three steps, in the right order")
+        return
+    check.text_or_bilingual(items, "items", q.line_of("items"))
+    if len({str(item) for item in items}) != len(items):
+        check.add(q.line_of("items"), "'items' has duplicate steps")
+
+
+def _open(check: _Checker, q: dict) -> None:
+    points = q.get("key_points")
+    if not isinstance(points, list) or not points:
+        check.add(q.line_of("key_points"), "'key_points' must list the points a good answer makes")
+        return
+    check.text_or_bilingual(points, "key_points", q.line_of("key_points"))
+
+
+def cross_check(banks: list[tuple[Path, dict]]) -> list[Problem]:
+    """Problems that span files: duplicate ids and duplicate prompts."""
+    problems: list[Problem] = []
+    seen_ids: dict[str, str] = {}
+    seen_prompts: dict[str, str] = {}
+    for path, data in banks:
+        for q in data.get("questions") or [] if isinstance(data, dict) else []:
+            if not isinstance(q, dict):
+                continue
+            where = f"{path}:{q.line}"
+            qid = q.get("id")
+            if isinstance(qid, str):
+                if qid in seen_ids:
+                    problems.append(Problem(str(path), q.line_of("id"), f"duplicate id {qid!r} (first at {seen_ids[qid]})"))
+                seen_ids.setdefault(qid, where)
+            prompt = (q.get("prompt") or {}).get("en") if isinstance(q.get("prompt"), dict) else None
+            if isinstance(prompt, str) and prompt.strip():
+                key = normalise(prompt)
+                if key in seen_prompts:
+                    problems.append(Problem(str(path), q.line_of("prompt"), f"duplicate prompt (first at {seen_prompts[key]})"))
+                seen_prompts.setdefault(key, where)
+    return problems
+
+
+# --- exercises --------------------------------------------------------------------------------
+
+def defined_names(source: str) -> set[str]:
+    """Top-level names a module defines (functions, classes, assignments, imports)."""
+    names: set[str] = set()
+    for node in ast.parse(source).body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(t.id for t in targets if isinstance(t, ast.Name))
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+    return names
+
+
+def validate_exercise(folder: Path) -> list[Problem]:
+    path = folder / "exercise.yaml"
+    check = _Checker(path)
+    try:
+        exercise: Exercise = read_exercise(folder)
+    except yamlio.YamlError as exc:
+        check.add(exc.line, exc.problem)
+        return check.problems
+    m = exercise.manifest
+    for key, line in m.duplicates:
+        check.add(line, f"duplicate key '{key}'")
+    for key in sorted(set(m) - EXERCISE_KEYS):
+        check.add(m.line_of(key), f"unknown field '{key}'")
+    if m.get("slug") != folder.name:
+        check.add(m.line_of("slug"), f"'slug' must equal the folder name ({folder.name!r})")
+    check.bilingual(m, "title")
+    if m.get("topic") not in TOPICS:
+        check.add(m.line_of("topic"), f"'topic' must be one of {', '.join(TOPICS)}")
+    if m.get("difficulty") not in (1, 2, 3):
+        check.add(m.line_of("difficulty"), "'difficulty' must be 1, 2 or 3")
+    requires = m.get("requires") or []
+    if not isinstance(requires, list) or set(requires) - set(REQUIREMENTS):
+        check.add(m.line_of("requires"), f"'requires' must be a list drawn from {', '.join(REQUIREMENTS)}")
+    timeout = m.get("timeout")
+    if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0:
+        check.add(m.line_of("timeout"), "'timeout' must be a positive number of seconds")
+    names = m.get("names")
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) and n.isidentifier() for n in names):
+        check.add(m.line_of("names"), "'names' must list the names the solution defines")
+        names = []
+    banned = m.get("banned") or []
+    if not isinstance(banned, list) or not all(isinstance(b, str) and re.match(r"^[\w.]+$", b) for b in banned):
+        check.add(m.line_of("banned"), "'banned' must list dotted names, e.g. torch.optim")
+    hints = m.get("hints")
+    if not isinstance(hints, list) or not hints:
+        check.add(m.line_of("hints"), "'hints' must list at least one {en, zh} hint")
+    else:
+        check.text_or_bilingual(hints, "hints", m.line_of("hints"))
+    sources = m.get("sources")
+    if not isinstance(sources, list) or not sources:
+        check.add(m.line_of("sources"), "'sources' must list note sections")
+    else:
+        for index in range(len(sources)):
+            check.source(_wrap(sources, index))
+    _exercise_files(check, exercise, names)
+    return check.problems
+
+
+def _wrap(items: list, index: int) -> dict:
+    node = yamlio.MarkedDict(source=items[index])
+    node.line = items.line_of(index)
+    return node
+
+
+def _exercise_files(check: _Checker, exercise: Exercise, names: list[str]) -> None:
+    required = [exercise.folder / "prompt.md", exercise.folder / "prompt.zh.md", exercise.starter, exercise.suite,
+                exercise.solution]
+    for path in required:
+        if not path.is_file():
+            check.add(1, f"missing file {path.name if path.parent == exercise.folder else path}")
+    for label, path in [("starter", exercise.starter), ("solution", exercise.solution), *[
+            (f"mutant {p.name}", p) for p in exercise.mutants]]:
+        if not path.is_file():
+            continue
+        try:
+            source = path.read_text(encoding="utf-8")
+            defined = defined_names(source)
+        except SyntaxError as exc:
+            check.add(1, f"{label} {path.name} does not parse: line {exc.lineno}: {exc.msg}")
+            continue
+        for name in names:
+            if name not in defined:
+                check.add(exercise.manifest.line_of("names"), f"{label} does not define {name!r}")
+        if label.startswith("mutant") and not ast.get_docstring(ast.parse(source)):
+            check.add(1, f"{label} needs a docstring naming its mistake")
+
+
+# --- everything -------------------------------------------------------------------------------
+
+@dataclass
+class Report:
+    questions: int
+    exercises: int
+    errors: list[Problem]
+
+    def to_json(self) -> dict:
+        return {"questions": self.questions, "exercises": self.exercises,
+                "errors": [asdict(problem) for problem in self.errors]}
+
+
+def validate_paths(bank_files: list[Path], exercise_folders: list[Path]) -> Report:
+    problems: list[Problem] = []
+    loaded: list[tuple[Path, dict]] = []
+    count = 0
+    for path in bank_files:
+        try:
+            data = yamlio.load(path)
+        except yamlio.YamlError as exc:
+            problems.append(Problem(str(path), exc.line, exc.problem))
+            continue
+        problems += validate_bank(path, data)
+        loaded.append((path, data))
+        count += len(data.get("questions") or []) if isinstance(data, dict) else 0
+    problems += cross_check(loaded)
+    for folder in exercise_folders:
+        problems += validate_exercise(folder)
+    return Report(count, len(exercise_folders), problems)

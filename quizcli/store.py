@@ -1,0 +1,142 @@
+"""The SQLite store in QUIZ_HOME: cards, reviews, exercise attempts. WAL, one transaction per answer."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from . import environment
+from .errors import QuizError
+from .migrations import MIGRATIONS, migrate
+
+BUSY_TIMEOUT_S = 30
+
+
+@dataclass
+class CardRow:
+    card_id: str
+    kind: str
+    topic: str
+    fsrs_card: str
+    due: str
+    state: int
+
+
+class Store:
+    def __init__(self, path: Path | None = None):
+        self.path = path or environment.home() / "quiz.db"
+        try:
+            self.db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise QuizError(f"{self.path} is not a readable quiz database ({exc}); move it away to start afresh")
+        if version > len(MIGRATIONS):
+            raise QuizError(f"{self.path} was written by a newer quiz (schema {version} > {len(MIGRATIONS)}); "
+                            "upgrade quiz")
+        try:
+            migrate(self.db)
+        except sqlite3.DatabaseError as exc:
+            raise QuizError(f"{self.path}: cannot update the database schema ({exc})")
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """An immediate (write-locked) transaction: read-modify-write of a card is atomic across processes."""
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise QuizError(f"the database is busy ({exc}); is another quiz stuck?")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # --- cards and reviews ---
+
+    def card(self, card_id: str, db: sqlite3.Connection | None = None) -> CardRow | None:
+        row = (db or self.db).execute(
+            "SELECT card_id, kind, topic, fsrs_card, due, state FROM cards WHERE card_id = ?", (card_id,)).fetchone()
+        return CardRow(*row) if row else None
+
+    def cards(self) -> list[CardRow]:
+        return [CardRow(*row) for row in self.db.execute(
+            "SELECT card_id, kind, topic, fsrs_card, due, state FROM cards")]
+
+    def due_cards(self, until_iso: str) -> list[CardRow]:
+        return [CardRow(*row) for row in self.db.execute(
+            "SELECT card_id, kind, topic, fsrs_card, due, state FROM cards WHERE due <= ? ORDER BY due",
+            (until_iso,))]
+
+    def save_review(self, db: sqlite3.Connection, card: CardRow, first_review: str, review: dict) -> None:
+        db.execute(
+            "INSERT INTO cards (card_id, kind, topic, fsrs_card, due, state, first_review) VALUES (?,?,?,?,?,?,?) "
+            "ON CONFLICT(card_id) DO UPDATE SET fsrs_card=excluded.fsrs_card, due=excluded.due, "
+            "state=excluded.state, topic=excluded.topic",
+            (card.card_id, card.kind, card.topic, card.fsrs_card, card.due, card.state, first_review))
+        db.execute(
+            "INSERT INTO reviews (card_id, kind, topic, reviewed_at, rating, correct, duration_ms, answer, command, "
+            "review_log) VALUES (:card_id, :kind, :topic, :reviewed_at, :rating, :correct, :duration_ms, :answer, "
+            ":command, :review_log)", dict(review, card_id=card.card_id, kind=card.kind, topic=card.topic))
+
+    def reviews(self, since_iso: str = "") -> list[sqlite3.Row]:
+        self.db.row_factory = sqlite3.Row
+        try:
+            return self.db.execute("SELECT * FROM reviews WHERE reviewed_at >= ? ORDER BY reviewed_at",
+                                   (since_iso,)).fetchall()
+        finally:
+            self.db.row_factory = None
+
+    def count_new_cards_since(self, since_iso: str) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM cards WHERE first_review >= ?", (since_iso,)).fetchone()[0]
+
+    def review_logs(self) -> list[str]:
+        return [row[0] for row in self.db.execute("SELECT review_log FROM reviews ORDER BY reviewed_at")]
+
+    # --- exercises ---
+
+    def record_attempt(self, slug: str, when: str, passed: bool, tests_passed: int, tests_total: int,
+                       duration: float) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT INTO attempts (slug, graded_at, passed, tests_passed, tests_total, duration) "
+                       "VALUES (?,?,?,?,?,?)", (slug, when, int(passed), tests_passed, tests_total, duration))
+
+    def attempts(self, slug: str | None = None) -> list[tuple]:
+        query = "SELECT slug, graded_at, passed, tests_passed, tests_total, duration FROM attempts"
+        args: tuple = ()
+        if slug:
+            query, args = query + " WHERE slug = ?", (slug,)
+        return self.db.execute(query + " ORDER BY id", args).fetchall()
+
+    def progress(self, slug: str) -> tuple[int, int]:
+        row = self.db.execute("SELECT hints_shown, solution_seen FROM exercise_progress WHERE slug = ?",
+                              (slug,)).fetchone()
+        return row or (0, 0)
+
+    def bump_progress(self, slug: str, column: str) -> int:
+        assert column in ("hints_shown", "solution_seen")
+        with self.transaction() as db:
+            db.execute("INSERT INTO exercise_progress (slug) VALUES (?) ON CONFLICT(slug) DO NOTHING", (slug,))
+            db.execute(f"UPDATE exercise_progress SET {column} = {column} + 1 WHERE slug = ?", (slug,))
+            return db.execute(f"SELECT {column} FROM exercise_progress WHERE slug = ?", (slug,)).fetchone()[0]
+
+    def reset_hints(self, slug: str) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE exercise_progress SET hints_shown = 0 WHERE slug = ?", (slug,))
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                       (key, value))

@@ -1,0 +1,118 @@
+"""pytest plugin loaded into every hidden-suite run (``-p quizcli.suite_plugin``).
+
+It hands the user's module to the suite through the ``solution`` fixture and, when the grader
+passes a results pipe (``QUIZ_RESULTS_FD``), streams one JSON line per test to it and a sentinel
+at the end. The grader trusts only that channel: a solution that exits early never writes the
+sentinel, so it cannot pass by quitting.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import sys
+import time
+
+import pytest
+
+MESSAGE_LIMIT = 800
+SENTINEL = "__quiz_session_finished__"
+_channel = None
+_messages: dict[str, str] = {}
+
+
+def load_solution(path: str):
+    """Import the file at ``path`` as the module ``solution``; user errors become pytest failures."""
+    spec = importlib.util.spec_from_file_location("solution", path)
+    if spec is None or spec.loader is None:
+        pytest.fail(f"cannot import {path}", pytrace=False)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["solution"] = module
+    try:
+        spec.loader.exec_module(module)
+    except SystemExit as exc:
+        pytest.fail(f"your solution called sys.exit({exc.code!r}) while being imported", pytrace=False)
+    except SyntaxError as exc:
+        pytest.fail(f"syntax error in your solution, line {exc.lineno}: {exc.msg}", pytrace=False)
+    except Exception as exc:  # noqa: BLE001 - any import failure is the user's to see
+        pytest.fail(f"importing your solution raised {type(exc).__name__}: {exc}", pytrace=False)
+    return module
+
+
+@pytest.fixture(scope="session")
+def solution():
+    path = os.environ.get("QUIZ_SOLUTION")
+    if not path:
+        pytest.fail("QUIZ_SOLUTION is not set: no solution file to test", pytrace=False)
+    return load_solution(path)
+
+
+def _short(text: str) -> str:
+    text = text.strip()
+    return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 1] + "…"
+
+
+def describe_exception(exc: BaseException) -> str:
+    if isinstance(exc, AssertionError):
+        return _short(str(exc) or "assertion failed")
+    if isinstance(exc, NotImplementedError):
+        return "not implemented yet (NotImplementedError)"
+    if isinstance(exc, SystemExit):
+        return f"your code called sys.exit({exc.code!r})"
+    if type(exc).__name__ == "Failed":  # pytest.fail
+        return _short(str(exc))
+    return _short(f"{type(exc).__name__}: {exc}")
+
+
+def _send(record: dict) -> None:
+    if _channel is not None:
+        _channel.write(json.dumps(record) + "\n")
+        _channel.flush()
+
+
+def pytest_configure(config):
+    global _channel
+    fd = os.environ.get("QUIZ_RESULTS_FD")
+    if fd and _channel is None:
+        _channel = os.fdopen(int(fd), "w", buffering=1, closefd=False)
+        # Keep the pipe away from the user's code: it sees no QUIZ_* variables.
+        for key in ("QUIZ_RESULTS_FD",):
+            os.environ.pop(key, None)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if call.excinfo is not None and report.failed:
+        _messages[item.nodeid] = describe_exception(call.excinfo.value)
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call" or report.outcome != "passed":
+        if report.when != "call" and report.outcome == "skipped" and report.when == "teardown":
+            return
+        outcome = report.outcome
+        if report.when != "call" and report.failed:
+            outcome = "error"
+        message = _messages.get(report.nodeid, "")
+        if report.skipped and isinstance(report.longrepr, tuple):
+            message = str(report.longrepr[2])
+        notes = [str(value) for key, value in report.user_properties if key == "note"]
+        _send({"kind": "test", "nodeid": report.nodeid, "when": report.when, "outcome": outcome,
+               "message": message, "notes": notes, "duration": round(report.duration, 4)})
+
+
+def pytest_collectreport(report):
+    if report.failed:
+        _send({"kind": "collect", "nodeid": report.nodeid, "outcome": "error",
+               "message": _short(str(report.longrepr))})
+
+
+def pytest_collection_finish(session):
+    _send({"kind": "collected", "nodeids": [item.nodeid for item in session.items]})
+
+
+def pytest_sessionfinish(session, exitstatus):
+    _send({"kind": SENTINEL, "exitstatus": int(exitstatus), "time": time.time()})

@@ -1,0 +1,84 @@
+"""Assertions for hidden suites: mismatches explained, never a wall of numbers.
+
+Used inside the grading process only (it imports numpy, and torch when given tensors).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+
+
+def _as_array(value: Any) -> tuple[np.ndarray, str]:
+    """A float64 (or bool/int) numpy copy of ``value`` and the name of its original dtype."""
+    if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch tensor, without importing torch
+        dtype = str(value.dtype).replace("torch.", "")
+        tensor = value.detach().cpu()
+        if tensor.is_floating_point() or tensor.is_complex():
+            tensor = tensor.double()
+        return tensor.numpy(), dtype
+    array = np.asarray(value)
+    return array, str(array.dtype)
+
+
+def _index(flat: int, shape: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(int(i) for i in np.unravel_index(flat, shape)) if shape else ()
+
+
+def _mismatch(actual: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> np.ndarray:
+    actual = actual.astype(np.float64)
+    expected = expected.astype(np.float64)
+    with np.errstate(invalid="ignore"):
+        bad = ~(np.abs(actual - expected) <= atol + rtol * np.abs(expected))
+    both_nan = np.isnan(actual) & np.isnan(expected)
+    both_inf = np.isinf(actual) & (actual == expected)
+    return bad & ~both_nan & ~both_inf
+
+
+def is_close(actual: Any, expected: Any, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
+    a, _ = _as_array(actual)
+    e, _ = _as_array(expected)
+    return a.shape == e.shape and not _mismatch(a, e, rtol, atol).any()
+
+
+def assert_close(actual: Any, expected: Any, *, rtol: float = 1e-5, atol: float = 1e-8,
+                 name: str = "result", dtype: str | None = None,
+                 mistakes: Mapping[str, Any] | None = None) -> None:
+    """Fail with shapes, dtypes, tolerance, the largest errors and their index.
+
+    ``dtype``: the dtype name the result must have (e.g. "float32").
+    ``mistakes``: known wrong answers by name; a result that matches one is named in the message.
+    """
+    if actual is None:
+        raise AssertionError(f"{name}: got None (did you forget to return it?)")
+    a, a_dtype = _as_array(actual)
+    e, e_dtype = _as_array(expected)
+    if a.shape != e.shape:
+        raise AssertionError(f"{name}: shape {tuple(a.shape)} ({a_dtype}), expected {tuple(e.shape)} ({e_dtype})"
+                             + _named_mistake(actual, mistakes, rtol, atol))
+    if dtype is not None and a_dtype != dtype:
+        raise AssertionError(f"{name}: dtype {a_dtype}, expected {dtype} (shape {tuple(a.shape)})")
+    bad = _mismatch(a, e, rtol, atol)
+    if not bad.any():
+        return
+    af, ef = a.astype(np.float64), e.astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        abs_err = np.where(np.isnan(af - ef), np.inf, np.abs(af - ef))
+        rel_err = abs_err / np.maximum(np.abs(ef), np.finfo(np.float64).tiny)
+    i_abs = _index(int(np.argmax(abs_err)), a.shape)
+    i_rel = _index(int(np.argmax(np.where(bad, rel_err, -1))), a.shape)
+    lines = [
+        f"{name}: {int(bad.sum())} of {bad.size} values differ (rtol={rtol:g}, atol={atol:g}); "
+        f"shape {tuple(a.shape)}, dtype {a_dtype} vs expected {e_dtype}",
+        f"  largest abs error {abs_err[i_abs]:.3g} at index {i_abs}: got {af[i_abs]:.6g}, expected {ef[i_abs]:.6g}",
+        f"  largest rel error {rel_err[i_rel]:.3g} at index {i_rel}",
+    ]
+    raise AssertionError("\n".join(lines) + _named_mistake(actual, mistakes, rtol, atol))
+
+
+def _named_mistake(actual: Any, mistakes: Mapping[str, Any] | None, rtol: float, atol: float) -> str:
+    for label, wrong in (mistakes or {}).items():
+        if wrong is not None and is_close(actual, wrong, rtol=max(rtol, 1e-4), atol=max(atol, 1e-6)):
+            return f"\n  this looks like a known mistake: {label}"
+    return ""

@@ -1,0 +1,203 @@
+"""Helpers for Triton kernel suites; import this module BEFORE triton (and before the solution).
+
+    from quizcli.testing_kernels import DEVICE, INTERPRETER, sizes, launch_counter, speed_note, padded, guarded
+
+Mode, decided once at import:
+
+- a CUDA GPU is visible (``torch.cuda.is_available()``): GPU mode, ``DEVICE = "cuda"``, full sizes;
+- otherwise: interpreter mode, ``TRITON_INTERPRET=1`` is set (unless the environment already sets it)
+  so that ``@triton.jit`` functions imported afterwards run in Triton's CPU interpreter,
+  ``DEVICE = "cpu"``, small sizes (every program of the grid runs one after another in Python).
+
+The variable must be set before the first module with a ``@triton.jit`` function is imported
+(otherwise Triton looks for a GPU driver: "0 active drivers"); the grader imports the user's module
+lazily through the ``solution`` fixture, after this module. In the interpreter bf16 gives wrong
+numbers, out-of-bounds accesses are not checked and ``tl.arange`` needs a power-of-2 length.
+
+- ``sizes(small, full)``: ``small`` in the interpreter, ``full`` on a GPU.
+- ``launch_counter(kernel)``: a context manager counting launches of one ``@triton.jit`` function
+  (also an autotuned or heuristics-wrapped one), so a wrapper that computes with torch fails.
+- ``speed_note(fn, baseline)``: "speed: 0.82× torch (0.031 ms vs 0.025 ms)" on a GPU,
+  "interpreter: correctness only" in the interpreter; attach it with ``record_property("note", ...)``.
+- ``padded(t, pad, fill)``: a copy of ``t`` living inside a larger buffer filled with ``fill`` (NaN by
+  default), so an unmasked load reads poison instead of silently reading neighbouring memory;
+  ``padded(t, row_pad=k)`` also pads each row (non-contiguous rows, stride(0) = n_cols + k).
+- ``guarded(shape, dtype)``: an output tensor inside a sentinel-filled buffer and a check that the
+  kernel wrote nothing outside it (missing tail mask, wrong stride, off-by-one offsets).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+
+import torch
+
+GPU = bool(torch.cuda.is_available())
+if not GPU:
+    os.environ.setdefault("TRITON_INTERPRET", "1")
+INTERPRETER = os.environ.get("TRITON_INTERPRET", "0") not in ("", "0") or not GPU
+DEVICE = "cpu" if INTERPRETER else "cuda"
+
+SENTINEL = -12345.0  # default fill of guard regions around outputs (pass fill= for int8 outputs)
+
+__all__ = ["DEVICE", "INTERPRETER", "GPU", "sizes", "launch_counter", "LaunchCounter", "assert_launched",
+           "speed_note", "padded", "guarded"]
+
+
+def sizes(small, full):
+    """``small`` in the interpreter, ``full`` on a GPU."""
+    return small if INTERPRETER else full
+
+
+class LaunchCounter:
+    """Launches of one kernel seen inside a ``launch_counter`` block: ``count`` and the ``grids``."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.count = 0
+        self.grids: list = []
+
+    def __repr__(self) -> str:
+        return f"LaunchCounter({self.name!r}, count={self.count})"
+
+
+def _kernel_name(kernel) -> str:
+    inner = kernel
+    for _ in range(5):
+        if hasattr(inner, "fn") and not callable(getattr(inner, "__wrapped__", None)) and hasattr(inner.fn, "__name__"):
+            inner = inner.fn
+        else:
+            break
+    return getattr(inner, "__name__", type(kernel).__name__)
+
+
+@contextlib.contextmanager
+def launch_counter(kernel):
+    """Count launches of ``kernel`` (a ``@triton.jit`` function) inside the block.
+
+    ``kernel[grid](...)`` goes through ``kernel.run(..., grid=grid, warmup=False)`` for plain jitted
+    functions (compiled and interpreted), ``Autotuner`` and ``Heuristics``; the instance's ``run`` is
+    wrapped for the duration of the block and restored afterwards.
+
+        with launch_counter(solution.add_kernel) as launches:
+            out = solution.add(x, y)
+        assert_launched(launches)
+    """
+    counter = LaunchCounter(_kernel_name(kernel))
+    if not hasattr(kernel, "run") or not hasattr(kernel, "__getitem__"):
+        raise AssertionError(f"{counter.name} is not a @triton.jit kernel (got {type(kernel).__name__}); "
+                             "decorate it with @triton.jit")
+    had_own = "run" in vars(kernel)
+    original = kernel.run
+
+    def counting_run(*args, **kwargs):
+        if not kwargs.get("warmup", False):
+            counter.count += 1
+            counter.grids.append(kwargs.get("grid"))
+        return original(*args, **kwargs)
+
+    kernel.run = counting_run
+    try:
+        yield counter
+    finally:
+        if had_own:
+            kernel.run = original
+        else:
+            try:
+                del kernel.run
+            except AttributeError:
+                pass
+
+
+def assert_launched(counter: LaunchCounter, at_least: int = 1) -> None:
+    if counter.count < at_least:
+        raise AssertionError(f"your kernel {counter.name} was launched {counter.count} time(s), expected at least "
+                             f"{at_least}: the wrapper must compute the result with {counter.name}[grid](...), "
+                             "not with torch")
+
+
+def speed_note(fn, baseline, *, label: str = "torch") -> str:
+    """A one-line speed comparison on a GPU; in the interpreter, a reminder that only correctness is graded."""
+    if INTERPRETER:
+        return "interpreter: correctness only"
+    import triton.testing
+
+    ours = float(triton.testing.do_bench(fn))
+    base = float(triton.testing.do_bench(baseline))
+    ratio = base / ours if ours > 0 else float("inf")
+    return f"speed: {ratio:.2f}× {label} ({ours:.3f} ms vs {base:.3f} ms)"
+
+
+def padded(t: torch.Tensor, pad: int = 1024, fill: float = float("nan"), row_pad: int = 0) -> torch.Tensor:
+    """The values of ``t`` in a view of a larger buffer whose other elements are ``fill``.
+
+    ``pad`` elements before and after the data; with ``row_pad > 0`` (2-D and more) every row (the
+    last dimension) gets ``row_pad`` extra elements too, so the view is not contiguous and
+    ``stride(-2) = t.shape[-1] + row_pad``.
+    """
+    shape = tuple(t.shape)
+    if row_pad and len(shape) >= 2:
+        inner = shape[:-1] + (shape[-1] + row_pad,)
+        n = 1
+        for s in inner:
+            n *= s
+    else:
+        inner, n = shape, t.numel()
+    buf = torch.full((n + 2 * pad,), fill, dtype=t.dtype, device=t.device)
+    view = buf[pad:pad + n].view(inner)
+    if row_pad and len(shape) >= 2:
+        view = view[..., : shape[-1]]
+    view.copy_(t)
+    return view
+
+
+class Guard:
+    """An output tensor inside a buffer filled with a sentinel; ``check()`` fails when the buffer outside it changed."""
+
+    def __init__(self, shape, dtype, device, pad: int, row_pad: int, fill: float):
+        shape = tuple(shape)
+        self.row_pad = row_pad if len(shape) >= 2 else 0
+        inner = shape[:-1] + (shape[-1] + self.row_pad,) if self.row_pad else shape
+        n = 1
+        for s in inner:
+            n *= s
+        self.buf = torch.full((n + 2 * pad,), fill, dtype=dtype, device=device)
+        self.fill = self.buf[0].item()
+        self.pad = pad
+        self.n = n
+        self.inner = inner
+        self.tensor = self.buf[pad:pad + n].view(inner)
+        if self.row_pad:
+            self.tensor = self.tensor[..., : shape[-1]]
+        self.mask = torch.ones(n + 2 * pad, dtype=torch.bool, device=device)
+        body = self.mask[pad:pad + n].view(inner)
+        if self.row_pad:
+            body[..., : shape[-1]] = False
+        else:
+            body.fill_(False)
+
+    def check(self, what: str = "output") -> None:
+        outside = self.buf[self.mask].cpu()
+        changed = ~(outside == self.fill)
+        if changed.any():
+            idx = torch.nonzero(self.mask.cpu()).flatten()[changed]
+            before = int((idx < self.pad).sum())
+            after = int((idx >= self.pad + self.n).sum())
+            between = len(idx) - before - after
+            parts = []
+            if after:
+                parts.append(f"{after} past the end")
+            if before:
+                parts.append(f"{before} before the start")
+            if between:
+                parts.append(f"{between} in the padding between rows")
+            raise AssertionError(
+                f"your kernel wrote {len(idx)} value(s) outside the {what} tensor ({', '.join(parts)}): "
+                "a missing mask on tl.store for the tail block, a wrong stride or off-by-one offsets")
+
+
+def guarded(shape, dtype=torch.float32, device=None, pad: int = 1024, row_pad: int = 0,
+            fill: float = SENTINEL) -> Guard:
+    """An output tensor (``guard.tensor``) inside a sentinel-filled buffer; call ``guard.check()`` after the kernel."""
+    return Guard(shape, dtype, device or DEVICE, pad, row_pad, fill)
