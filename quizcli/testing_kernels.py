@@ -23,7 +23,9 @@ numbers, out-of-bounds accesses are not checked and ``tl.arange`` needs a power-
   default), so an unmasked load reads poison instead of silently reading neighbouring memory;
   ``padded(t, row_pad=k)`` also pads each row (non-contiguous rows, stride(0) = n_cols + k).
 - ``guarded(shape, dtype)``: an output tensor inside a sentinel-filled buffer and a check that the
-  kernel wrote nothing outside it (missing tail mask, wrong stride, off-by-one offsets).
+  kernel wrote nothing outside it (missing tail mask, wrong stride, off-by-one offsets); a failed
+  check makes ``require_memory_safe()`` fail later tests that would run the kernel unguarded (a
+  stray store outside any guard can abort the process), so put the guarded tests first.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ DEVICE = "cpu" if INTERPRETER else "cuda"
 SENTINEL = -12345.0  # default fill of guard regions around outputs (pass fill= for int8 outputs)
 
 __all__ = ["DEVICE", "INTERPRETER", "GPU", "sizes", "launch_counter", "LaunchCounter", "assert_launched",
-           "speed_note", "padded", "guarded"]
+           "speed_note", "padded", "guarded", "require_memory_safe"]
 
 
 def sizes(small, full):
@@ -192,9 +194,28 @@ class Guard:
                 parts.append(f"{before} before the start")
             if between:
                 parts.append(f"{between} in the padding between rows")
-            raise AssertionError(
+            message = (
                 f"your kernel wrote {len(idx)} value(s) outside the {what} tensor ({', '.join(parts)}): "
                 "a missing mask on tl.store for the tail block, a wrong stride or off-by-one offsets")
+            _UNSAFE.append(message)
+            raise AssertionError(message)
+
+
+_UNSAFE: list[str] = []
+
+
+def require_memory_safe() -> None:
+    """Fail (without running anything) once a guarded test saw the kernel write outside its output.
+
+    Call it before running the user's kernel on tensors WITHOUT guard regions: there a stray store
+    lands in someone else's memory and can abort the whole process (the interpreter checks nothing).
+    Put the guarded tests first in the suite.
+    """
+    if _UNSAFE:
+        import pytest
+
+        pytest.fail("not run: an earlier test caught your kernel writing outside its output tensor "
+                    "(see the tail-masking test); on unguarded tensors that could crash the process", pytrace=False)
 
 
 def guarded(shape, dtype=torch.float32, device=None, pad: int = 1024, row_pad: int = 0,

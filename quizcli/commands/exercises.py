@@ -1,0 +1,214 @@
+"""``quiz exercise``, ``grade``, ``hint``, ``solution`` and ``selftest``."""
+
+from __future__ import annotations
+
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import typer
+from rich.markdown import Markdown
+from rich.markup import escape
+from rich.panel import Panel
+from rich.syntax import Syntax
+from rich.table import Table
+
+from .. import config, environment, render, scheduling
+from ..content import Exercise, load_exercise, load_exercises, text
+from ..errors import ExitCode, QuizError
+from ..exercises import missing_requirements, scaffold, status, workspace_file
+from ..grading import GradeResult
+from ..progress import exercise_card_id, record_review
+from ..runner import run_suite
+from ..store import Store
+from .questions import language
+
+CURRENT = "current_exercise"
+MARKS = {"passed": "[green]✓[/]", "failed": "[red]✗[/]", "error": "[red]![/]", "skipped": "[dim]-[/]",
+         "timeout": "[yellow]⏱[/]"}
+
+
+def _current(store: Store, slug: str | None) -> Exercise:
+    slug = slug or store.get_meta(CURRENT)
+    if not slug:
+        raise QuizError("no current exercise: start one with `quiz exercise SLUG` (see `quiz exercise`)")
+    return load_exercise(slug)
+
+
+def catalogue_rows(store: Store) -> list[dict]:
+    rows = []
+    for exercise in load_exercises():
+        state, best = status(store.attempts(exercise.slug))
+        missing = missing_requirements(exercise.requires)
+        rows.append({"slug": exercise.slug, "title": exercise.title, "topic": exercise.topic,
+                     "difficulty": exercise.difficulty, "requires": exercise.requires, "status": state,
+                     "best_time": round(best, 2) if best is not None else None, "can_grade": not missing,
+                     "missing": missing})
+    return rows
+
+
+def exercise(slug: str | None, as_json: bool, force: bool, lang: str | None) -> None:
+    store = Store()
+    lang = language(lang, config.load())
+    if slug is None:
+        rows = catalogue_rows(store)
+        if as_json:
+            print(json.dumps(rows, ensure_ascii=False, indent=2))
+            return
+        table = Table(title="Exercises", title_justify="left")
+        for column in ("slug", "title", "topic", "level", "requires", "status", "best"):
+            table.add_column(column)
+        for row in rows:
+            requires = ", ".join(row["requires"]) + ("" if row["can_grade"] else " [red](missing here)[/]")
+            table.add_row(row["slug"], text(row["title"], lang), row["topic"], render.stars(row["difficulty"]),
+                          requires, row["status"], f"{row['best_time']:.1f} s" if row["best_time"] else "")
+        render.console.print(table)
+        render.console.print("[dim]start one: quiz exercise SLUG · grade it: quiz grade[/]")
+        return
+    chosen = load_exercise(slug)
+    path, written, backup = scaffold(chosen, force, environment.now())
+    store.set_meta(CURRENT, chosen.slug)
+    render.console.print(Panel(Markdown(chosen.prompt(lang)), title=text(chosen.title, lang), border_style="blue"))
+    if backup:
+        render.console.print(f"[yellow]your previous file was saved as {backup}[/]")
+    state = "wrote the starter to" if written else "your work is kept at (use --force to start over)"
+    render.console.print(f"{state} [bold]{path}[/]")
+    missing = missing_requirements(chosen.requires)
+    if missing:
+        render.console.print(f"[yellow]this machine lacks {', '.join(missing)} to grade it: see `quiz doctor`[/]")
+    render.console.print(f"[dim]edit it, then: quiz grade   (hints: quiz hint {chosen.slug})[/]")
+
+
+def show_result(result: GradeResult, label: str) -> None:
+    render.console.print(f"[bold]{result.exercise}[/] — {escape(label)}")
+    for test in result.tests:
+        render.console.print(f" {MARKS.get(test.outcome, '?')} {escape(test.name)} [dim]{test.duration:.2f} s[/]")
+        if test.outcome != "passed" and test.message:
+            for line in test.message.splitlines():
+                render.console.print(f"     {escape(line)}", style="red" if test.outcome != "skipped" else "dim")
+        for note in test.notes:
+            render.console.print(f"     [cyan]{escape(note)}[/]")
+    if result.output and result.verdict in ("crashed", "timeout"):
+        render.console.print(Panel(escape(result.output), title="output (last lines)", border_style="dim"))
+    colour = "green" if result.passed else "red"
+    render.console.print(f"[bold {colour}]{'PASSED' if result.passed else result.verdict.upper()}[/]: "
+                         f"{escape(result.message)} [dim]({result.duration:.1f} s)[/]")
+
+
+def _record(store: Store, chosen: Exercise, result: GradeResult) -> None:
+    previous = store.attempts(chosen.slug)
+    now = environment.now()
+    good = sum(t.outcome == "passed" for t in result.tests)
+    store.record_attempt(chosen.slug, now.isoformat(), result.passed, good, len(result.tests), result.duration)
+    hints, _ = store.progress(chosen.slug)
+    failed_before = sum(1 for row in previous if not row[2])
+    rating = scheduling.rating_for_grade(result.passed, failed_before, hints)
+    record_review(store, config.load(), card_id=exercise_card_id(chosen.slug), kind="exercise", topic=chosen.topic,
+                  rating=rating, correct=result.passed, answer=result.verdict,
+                  duration_ms=int(result.duration * 1000), command="grade", now=now)
+
+
+def _grade_once(store: Store, chosen: Exercise, path: Path, as_json: bool, timeout: float | None) -> GradeResult:
+    result = run_suite(chosen, path, timeout)
+    _record(store, chosen, result)
+    if as_json:
+        print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+    else:
+        show_result(result, f"grading {path}")
+    return result
+
+
+def _exit_code(result: GradeResult) -> int:
+    if result.passed:
+        return ExitCode.OK
+    return ExitCode.TIMEOUT if result.verdict == "timeout" else ExitCode.TESTS_FAILED
+
+
+def grade(slug: str | None, file: Path | None, as_json: bool, timeout: float | None, watch: bool) -> int:
+    store = Store()
+    chosen = _current(store, slug)
+    path = file or workspace_file(chosen.slug)
+    if not path.is_file():
+        raise QuizError(f"{path} does not exist: run `quiz exercise {chosen.slug}` first, or pass --file")
+    missing = missing_requirements(chosen.requires)
+    if missing:
+        raise QuizError(f"this machine lacks {', '.join(missing)} to grade {chosen.slug}: see `quiz doctor`")
+    result = _grade_once(store, chosen, path, as_json, timeout)
+    if not watch:
+        return _exit_code(result)
+    render.console.print(f"[dim]watching {path}: save to grade again, Ctrl-C to stop[/]")
+    seen = path.stat().st_mtime_ns
+    try:
+        while True:
+            time.sleep(0.5)
+            mtime = path.stat().st_mtime_ns if path.exists() else seen
+            if mtime != seen:
+                seen = mtime
+                render.console.rule()
+                result = _grade_once(store, chosen, path, as_json, timeout)
+    except KeyboardInterrupt:
+        render.console.print()
+    return _exit_code(result)
+
+
+def hint(slug: str | None, lang: str | None) -> None:
+    store = Store()
+    chosen = _current(store, slug)
+    lang = language(lang, config.load())
+    hints = chosen.hints
+    if not hints:
+        raise QuizError(f"{chosen.slug} has no hints")
+    shown, _ = store.progress(chosen.slug)
+    index = min(shown, len(hints) - 1)
+    if shown < len(hints):
+        store.bump_progress(chosen.slug, "hints_shown")
+    render.console.print(Panel(text(hints[index], lang), title=f"hint {index + 1}/{len(hints)}", border_style="yellow"))
+    if index == len(hints) - 1:
+        render.console.print("[dim]that was the last hint; `quiz solution` shows the reference[/]")
+
+
+def solution(slug: str | None, yes: bool) -> None:
+    store = Store()
+    chosen = _current(store, slug)
+    if not yes:
+        if not render.interactive():
+            raise QuizError("showing the solution needs a confirmation: pass --yes")
+        if not typer.confirm(f"Show the reference solution of {chosen.slug}? (recorded)"):
+            return
+    store.bump_progress(chosen.slug, "solution_seen")
+    render.console.print(Syntax(chosen.solution.read_text(encoding="utf-8"), "python", line_numbers=True))
+
+
+def prove(chosen: Exercise) -> list[dict]:
+    """Run the reference (must pass), the starter and every mutant (must fail)."""
+    cases = [("reference", chosen.solution, True), ("starter", chosen.starter, False),
+             *[(f"mutant {m.stem}", m, False) for m in chosen.mutants]]
+    rows = []
+    for label, path, should_pass in cases:
+        result = run_suite(chosen, path)
+        rows.append({"exercise": chosen.slug, "case": label, "expected": "pass" if should_pass else "fail",
+                     "passed": result.passed, "ok": result.passed == should_pass, "verdict": result.message,
+                     "duration": round(result.duration, 2)})
+    return rows
+
+
+def selftest(slugs: list[str], as_json: bool) -> int:
+    chosen = [load_exercise(s) for s in slugs] if slugs else load_exercises()
+    gradable = [e for e in chosen if not missing_requirements(e.requires)]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        rows = [row for result in pool.map(prove, gradable) for row in result]
+    skipped = [e.slug for e in chosen if e not in gradable]
+    if as_json:
+        print(json.dumps({"results": rows, "skipped": skipped}, indent=2))
+    else:
+        table = Table(title="Self-test", title_justify="left")
+        for column in ("exercise", "case", "expected", "got", "ok", "time"):
+            table.add_column(column)
+        for row in rows:
+            table.add_row(row["exercise"], row["case"], row["expected"], "pass" if row["passed"] else "fail",
+                          "[green]✓[/]" if row["ok"] else "[red]✗[/]", f"{row['duration']:.1f} s")
+        render.console.print(table)
+        if skipped:
+            render.console.print(f"[yellow]skipped (this machine cannot grade them): {', '.join(skipped)}[/]")
+    return ExitCode.OK if all(row["ok"] for row in rows) else ExitCode.TESTS_FAILED

@@ -1,0 +1,140 @@
+"""Grading logic: banned calls, and turning the suite's result stream into a verdict. Pure."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import asdict, dataclass, field
+
+OUTCOMES = ("passed", "failed", "error", "skipped", "timeout")
+
+
+@dataclass
+class TestResult:
+    name: str
+    outcome: str
+    message: str = ""
+    duration: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class GradeResult:
+    exercise: str
+    passed: bool
+    duration: float
+    tests: list[TestResult]
+    verdict: str = ""          # passed | failed | timeout | crashed | rejected
+    message: str = ""          # one line for the whole run
+    output: str = ""           # the tail of the run's output, shown when something went wrong
+
+    def to_json(self) -> dict:
+        return {"exercise": self.exercise, "passed": self.passed, "duration": round(self.duration, 3),
+                "verdict": self.verdict, "message": self.message,
+                "tests": [{k: v for k, v in asdict(t).items() if k != "notes" or v} for t in self.tests]}
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {outcome: sum(t.outcome == outcome for t in self.tests) for outcome in OUTCOMES}
+
+
+# --- before running: what can be seen in the source ---
+
+def _dotted(node: ast.AST, aliases: dict[str, str]) -> str | None:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    base = aliases.get(node.id, node.id)
+    return ".".join([base, *reversed(parts)])
+
+
+def _is_banned(name: str, banned: list[str]) -> str | None:
+    return next((b for b in banned if name == b or name.startswith(b + ".")), None)
+
+
+def banned_uses(source: str, banned: list[str]) -> list[tuple[int, str]]:
+    """``(line, banned name)`` for each use, following imports and aliases (``import x as y``, ``from x import y``)."""
+    if not banned:
+        return []
+    tree = ast.parse(source)
+    aliases: dict[str, str] = {}
+    hits: set[tuple[int, str]] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                aliases[alias.asname or alias.name.split(".")[0]] = alias.name if alias.asname else alias.name.split(".")[0]
+                if hit := _is_banned(alias.name, banned):
+                    hits.add((node.lineno, hit))
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            for alias in node.names:
+                full = f"{node.module}.{alias.name}"
+                aliases[alias.asname or alias.name] = full
+                if hit := _is_banned(full, banned) or _is_banned(node.module, banned):
+                    hits.add((node.lineno, hit))
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Attribute, ast.Name)) and isinstance(getattr(node, "ctx", None), ast.Load):
+            name = _dotted(node, aliases)
+            if name and (hit := _is_banned(name, banned)):
+                hits.add((node.lineno, hit))
+    return sorted(hits)
+
+
+def rejected(slug: str, outcome: str, name: str, message: str, verdict: str) -> GradeResult:
+    return GradeResult(slug, False, 0.0, [TestResult(name, outcome, message)], verdict, message)
+
+
+# --- after running: the records streamed by quizcli.suite_plugin ---
+
+def _test_name(nodeid: str) -> str:
+    return nodeid.split("::", 1)[-1]
+
+
+def assemble(slug: str, records: list[dict], *, finished: bool, timed_out: bool, timeout: float,
+             exit_description: str, duration: float, output: str) -> GradeResult:
+    """Combine per-phase records into one result per test and decide the verdict.
+
+    Passing needs the end-of-session sentinel, every collected test passed, and no collection error:
+    a solution that exits, crashes or hangs can never pass.
+    """
+    expected = next((r["nodeids"] for r in records if r.get("kind") == "collected"), [])
+    results: dict[str, TestResult] = {}
+    for record in records:
+        if record.get("kind") == "collect":
+            results[record["nodeid"] or "collection"] = TestResult(
+                "collection", "error", f"the suite could not be collected: {record['message']}")
+        if record.get("kind") != "test":
+            continue
+        nodeid = record["nodeid"]
+        current = results.get(nodeid)
+        outcome = record["outcome"]
+        if current is None or outcome in ("failed", "error") and current.outcome == "passed":
+            results[nodeid] = TestResult(_test_name(nodeid), outcome, record.get("message", ""),
+                                         record.get("duration", 0.0), record.get("notes") or [])
+        elif current is not None:
+            current.duration += record.get("duration", 0.0)
+    missing = [nodeid for nodeid in expected if nodeid not in results]
+    for index, nodeid in enumerate(missing):
+        if index == 0 and timed_out:
+            outcome, message = "timeout", f"did not finish within {timeout:g} s (an infinite loop or a deadlock?)"
+        elif index == 0 and not finished:
+            outcome, message = "error", f"the test process ended abruptly ({exit_description})"
+        else:
+            outcome, message = "skipped", "not run: the run had already stopped"
+        results[nodeid] = TestResult(_test_name(nodeid), outcome, message)
+    tests = [results.pop(nodeid) for nodeid in expected if nodeid in results] + list(results.values())
+    all_passed = bool(expected) and all(t.outcome == "passed" for t in tests) and len(tests) == len(expected)
+    passed = finished and not timed_out and all_passed
+    if passed:
+        verdict, message = "passed", f"all {len(tests)} tests passed"
+    elif timed_out:
+        verdict, message = "timeout", f"stopped after {timeout:g} s"
+    elif not finished:
+        verdict, message = "crashed", f"the test process ended before the suite finished ({exit_description})"
+    else:
+        good = sum(t.outcome == "passed" for t in tests)
+        verdict, message = "failed", f"{good} of {len(tests)} tests passed"
+    if not expected and not tests:
+        tests = [TestResult("suite", "error", message)]
+    return GradeResult(slug, passed, duration, tests, verdict, message, output if not passed else "")

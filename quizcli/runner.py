@@ -1,0 +1,170 @@
+"""Running a hidden suite against a solution file: a separate process, a fresh temp dir, hard limits.
+
+The child is pytest with ``quizcli.suite_plugin``; results come back one JSON line per test over an
+inherited pipe, so whatever the user's code does (exit, crash, hang, flood stdout) the grader keeps
+what it learned and stays in control. Everything here is the edge: the verdict is ``grading.assemble``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from . import grading, schema
+from .content import Exercise
+from .grading import GradeResult
+
+OUTPUT_LIMIT = 64 * 1024                  # bytes of the run's output kept for the report
+MEMORY_LIMIT = 12 * 1024**3               # address space per process (RLIMIT_AS)
+FILE_LIMIT = 512 * 1024**2                # largest file the run may write
+THREAD_CAPS = {name: "1" for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                                      "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")}
+
+
+def _limit_resources() -> None:  # runs in the child before exec
+    import resource
+
+    for limit, value in ((resource.RLIMIT_AS, MEMORY_LIMIT), (resource.RLIMIT_FSIZE, FILE_LIMIT),
+                         (resource.RLIMIT_CORE, 0)):
+        try:
+            soft, hard = resource.getrlimit(limit)
+            resource.setrlimit(limit, (value if hard == resource.RLIM_INFINITY else min(value, hard), hard))
+        except (ValueError, OSError):
+            pass
+
+
+def _child_env(solution: Path, results_fd: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("QUIZ_", "PYTEST_"))}
+    env.update(THREAD_CAPS)
+    env.update(QUIZ_SOLUTION=str(solution), QUIZ_RESULTS_FD=str(results_fd), PYTHONSAFEPATH="1",
+               PYTEST_DISABLE_PLUGIN_AUTOLOAD="1", PYTHONDONTWRITEBYTECODE="1", PYTHONUNBUFFERED="1")
+    return env
+
+
+def _drain(stream, sink: list[bytes]) -> None:
+    """Read everything (so the child never blocks on a full pipe) but keep only the first OUTPUT_LIMIT bytes."""
+    kept = 0
+    for chunk in iter(lambda: stream.read1(65536), b""):
+        if kept < OUTPUT_LIMIT:
+            sink.append(chunk[: OUTPUT_LIMIT - kept])
+            kept += len(sink[-1])
+
+
+def _describe_exit(code: int | None) -> str:
+    if code is None:
+        return "killed"
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"
+
+
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def precheck(exercise: Exercise, source: str) -> GradeResult | None:
+    """Reject what needs no test run: a syntax error or a banned call."""
+    try:
+        compile(source, "solution.py", "exec")
+    except SyntaxError as exc:
+        return grading.rejected(exercise.slug, "error", "syntax",
+                                f"syntax error on line {exc.lineno}: {exc.msg}", "rejected")
+    uses = grading.banned_uses(source, exercise.banned)
+    if uses:
+        where = ", ".join(f"{name} (line {line})" for line, name in uses)
+        return grading.rejected(exercise.slug, "failed", "banned calls",
+                                f"this exercise asks you to write it yourself; your solution uses {where}", "rejected")
+    return None
+
+
+def missing_names(exercise: Exercise, source: str) -> list[str]:
+    defined = schema.defined_names(source)
+    return [name for name in exercise.names if name not in defined]
+
+
+def run_suite(exercise: Exercise, solution: Path, timeout: float | None = None) -> GradeResult:
+    """Grade ``solution`` with the exercise's hidden suite; never raises for anything the solution does."""
+    source = solution.read_text(encoding="utf-8", errors="replace")
+    rejected = precheck(exercise, source)
+    if rejected:
+        return rejected
+    limit = float(timeout or exercise.timeout)
+    with tempfile.TemporaryDirectory(prefix=f"quiz-grade-{exercise.slug}-") as tmp:
+        folder = Path(tmp)
+        suite = folder / "suite" / exercise.suite.name
+        suite.parent.mkdir()
+        shutil.copy(exercise.suite, suite)
+        (folder / "suite" / "pytest.ini").write_text("[pytest]\n")
+        workdir = folder / "work"
+        workdir.mkdir()
+        copy = workdir / "solution.py"
+        shutil.copy(solution, copy)
+        result = _run(exercise.slug, suite, copy, workdir, limit)
+    missing = missing_names(exercise, source)
+    if missing and not result.passed:
+        result.message += f"; your file does not define {', '.join(missing)}"
+    return result
+
+
+def _run(slug: str, suite: Path, solution: Path, workdir: Path, limit: float) -> GradeResult:
+    read_fd, write_fd = os.pipe()
+    command = [sys.executable, "-m", "pytest", str(suite), "-p", "quizcli.suite_plugin", "-p", "no:cacheprovider",
+               "--noconftest", "-o", "addopts=", "-c", str(suite.parent / "pytest.ini"),
+               "--rootdir", str(suite.parent), "-q", "-s", "--tb=no", "-p", "no:warnings"]
+    started = time.monotonic()
+    process = subprocess.Popen(command, cwd=workdir, env=_child_env(solution, write_fd), pass_fds=(write_fd,),
+                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               start_new_session=True, preexec_fn=_limit_resources)
+    os.close(write_fd)
+    lines: list[bytes] = []
+    output: list[bytes] = []
+    readers = [threading.Thread(target=_drain, args=(os.fdopen(read_fd, "rb"), lines), daemon=True),
+               threading.Thread(target=_drain, args=(process.stdout, output), daemon=True)]
+    for reader in readers:
+        reader.start()
+    timed_out = False
+    try:
+        process.wait(timeout=limit)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+    except KeyboardInterrupt:
+        _kill_group(process.pid)
+        raise
+    finally:
+        _kill_group(process.pid)  # also reaps stray children (ranks, forks) after a normal exit
+        process.wait()
+    for reader in readers:
+        reader.join(timeout=5)
+    duration = time.monotonic() - started
+    records = _records(b"".join(lines))
+    finished = any(r.get("kind") == "__quiz_session_finished__" for r in records)
+    text = b"".join(output).decode("utf-8", errors="replace")
+    return grading.assemble(slug, records, finished=finished, timed_out=timed_out, timeout=limit,
+                            exit_description=_describe_exit(process.returncode), duration=duration,
+                            output="\n".join(text.splitlines()[-30:]))
+
+
+def _records(raw: bytes) -> list[dict]:
+    records = []
+    for line in raw.decode("utf-8", errors="replace").splitlines():
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue  # a partial line written as the process died
+        if isinstance(record, dict):
+            records.append(record)
+    return records
