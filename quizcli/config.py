@@ -37,6 +37,7 @@ def load() -> dict:
             settings.update(tomllib.loads(file.read_text(encoding="utf-8")))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise QuizError(f"{file}: invalid TOML ({exc}); fix or delete it")
+    settings["fsrs_parameters"] = fitted_parameters()
     return settings
 
 
@@ -62,3 +63,27 @@ def save(key: str, raw: str) -> object:
              for k, v in current.items() if k in DEFAULTS and current[k] != DEFAULTS[k]]
     path().write_text("\n".join(lines) + ("\n" if lines else ""), encoding="utf-8")
     return value
+
+
+def parameters_path() -> Path:
+    return environment.home() / "fsrs-parameters.json"
+
+
+def save_parameters(parameters: list[float]) -> None:
+    import json
+
+    parameters_path().write_text(json.dumps(parameters), encoding="utf-8")
+
+
+def fitted_parameters() -> list[float] | None:
+    """FSRS parameters fitted by ``quiz optimize``, if any."""
+    import json
+
+    file = parameters_path()
+    if not file.exists():
+        return None
+    try:
+        values = json.loads(file.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        raise QuizError(f"{file}: not valid JSON; delete it to use the default FSRS parameters")
+    return [float(v) for v in values]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 from fsrs import Rating
@@ -14,14 +13,14 @@ from .store import CardRow, Store
 def record_review(store: Store, settings: dict, *, card_id: str, kind: str, topic: str, rating: Rating,
                   correct: bool | None, answer: str, duration_ms: int, command: str, now: datetime) -> CardRow:
     """Apply one review to the card and log it, atomically; returns the card as saved."""
-    scheduler = scheduling.make_scheduler(settings)
+    scheduler = scheduling.make_scheduler(settings, settings.get("fsrs_parameters"))
     with store.transaction() as db:
         current = store.card(card_id, db)
         card, log = scheduling.review(scheduler, current.fsrs_card if current else None, card_id, rating, now,
                                       duration_ms)
-        row = CardRow(card_id, kind, topic, card.to_json(), card.due.isoformat(), int(card.state))
-        store.save_review(db, row, now.isoformat(), {
-            "reviewed_at": now.isoformat(), "rating": int(rating),
+        row = CardRow(card_id, kind, topic, card.to_json(), scheduling.iso(card.due), int(card.state))
+        store.save_review(db, row, scheduling.iso(now), {
+            "reviewed_at": scheduling.iso(now), "rating": int(rating),
             "correct": None if correct is None else int(correct), "duration_ms": duration_ms,
             "answer": answer, "command": command, "review_log": log.to_json()})
     return row
@@ -29,7 +28,3 @@ def record_review(store: Store, settings: dict, *, card_id: str, kind: str, topi
 
 def exercise_card_id(slug: str) -> str:
     return f"exercise:{slug}"
-
-
-def card_due(row: CardRow) -> datetime:
-    return datetime.fromisoformat(json.loads(row.fsrs_card)["due"])

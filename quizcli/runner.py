@@ -85,7 +85,10 @@ def precheck(exercise: Exercise, source: str) -> GradeResult | None:
                                 f"syntax error on line {exc.lineno}: {exc.msg}", "rejected")
     uses = grading.banned_uses(source, exercise.banned)
     if uses:
-        where = ", ".join(f"{name} (line {line})" for line, name in uses)
+        lines: dict[str, list[str]] = {}
+        for line, name in uses:
+            lines.setdefault(name, []).append(str(line))
+        where = "; ".join(f"{name} (line {', '.join(found)})" for name, found in lines.items())
         return grading.rejected(exercise.slug, "failed", "banned calls",
                                 f"this exercise asks you to write it yourself; your solution uses {where}", "rejected")
     return None

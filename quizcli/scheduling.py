@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 from fsrs import Card, Rating, ReviewLog, Scheduler
 
@@ -12,8 +12,9 @@ RATING_NAMES = {"again": Rating.Again, "hard": Rating.Hard, "good": Rating.Good,
                 "1": Rating.Again, "2": Rating.Hard, "3": Rating.Good, "4": Rating.Easy}
 
 
-def make_scheduler(settings: dict) -> Scheduler:
-    return Scheduler(desired_retention=float(settings.get("desired_retention", 0.9)))
+def make_scheduler(settings: dict, parameters: list[float] | None = None) -> Scheduler:
+    extra = {"parameters": parameters} if parameters else {}
+    return Scheduler(desired_retention=float(settings.get("desired_retention", 0.9)), **extra)
 
 
 def fsrs_id(card_id: str) -> int:
@@ -82,9 +83,20 @@ def plan_review(due: list[Due], new_ids: list[tuple[str, str]], new_allowed: int
     return queue[:limit] if limit is not None else queue
 
 
+def iso(moment: datetime) -> str:
+    """Fixed-width UTC ISO 8601, so stored times compare correctly as strings."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+
+
+def local_day(moment: datetime) -> date:
+    """The calendar day of ``moment`` on this machine's clock (days start at local midnight)."""
+    return moment.astimezone().date()
+
+
 def start_of_day(now: datetime) -> datetime:
-    return now.replace(hour=0, minute=0, second=0, microsecond=0)
+    local = now.astimezone()
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(timezone.utc)
 
 
-def day_after(now: datetime) -> datetime:
+def end_of_day(now: datetime) -> datetime:
     return start_of_day(now) + timedelta(days=1)

@@ -58,6 +58,8 @@ def describe_exception(exc: BaseException) -> str:
         return _short(str(exc) or "assertion failed")
     if isinstance(exc, NotImplementedError):
         return "not implemented yet (NotImplementedError)"
+    if isinstance(exc, MemoryError):
+        return "MemoryError: ran out of memory (grading runs under a memory limit)"
     if isinstance(exc, SystemExit):
         return f"your code called sys.exit({exc.code!r})"
     if type(exc).__name__ == "Failed":  # pytest.fail

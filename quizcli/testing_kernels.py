@@ -187,16 +187,18 @@ class Guard:
             before = int((idx < self.pad).sum())
             after = int((idx >= self.pad + self.n).sum())
             between = len(idx) - before - after
-            parts = []
+            parts, causes = [], []
             if after:
                 parts.append(f"{after} past the end")
+                causes.append("a store without the tail mask, or a mask off by one")
             if before:
                 parts.append(f"{before} before the start")
+                causes.append("negative or shifted offsets")
             if between:
-                parts.append(f"{between} in the padding between rows")
-            message = (
-                f"your kernel wrote {len(idx)} value(s) outside the {what} tensor ({', '.join(parts)}): "
-                "a missing mask on tl.store for the tail block, a wrong stride or off-by-one offsets")
+                parts.append(f"{between} in the gaps between rows")
+                causes.append("a store without the column mask, or rows addressed with n_cols instead of the row stride")
+            message = (f"your kernel wrote {len(idx)} value(s) outside the {what} tensor ({', '.join(parts)}): "
+                       f"likely {'; or '.join(causes)}")
             _UNSAFE.append(message)
             raise AssertionError(message)
 

@@ -1,0 +1,148 @@
+"""``quiz review``, ``quiz stats`` and ``quiz optimize``."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import datetime, timedelta
+
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from .. import config, environment, render, rounds, scheduling, stats as progress_stats
+from ..content import load_banks, load_exercises, text
+from ..errors import ExitCode
+from ..questions import pose
+from ..store import Store
+from .questions import language
+
+
+def _when(moment: datetime, now: datetime) -> str:
+    delta = moment - now
+    if delta <= timedelta(0):
+        return "now"
+    if delta < timedelta(hours=1):
+        return f"in {int(delta.total_seconds() // 60) + 1} min"
+    if delta < timedelta(days=1):
+        return f"in {int(delta.total_seconds() // 3600)} h"
+    return f"in {delta.days} days ({moment.astimezone().strftime('%Y-%m-%d')})"
+
+
+def review(limit: int | None, new: int | None, topics: list[str], lang: str | None) -> int:
+    settings = config.load()
+    lang = language(lang, settings)
+    store = Store()
+    now = environment.now()
+    banks = load_banks(topics or None)
+    questions = {q["id"]: q for bank in banks for q in bank.questions}
+    exercises = {f"exercise:{e.slug}": e for e in load_exercises() if not topics or e.topic in topics}
+    cards = {card.card_id: card for card in store.cards()}
+    due = [scheduling.Due(c.card_id, c.topic, c.due) for c in store.due_cards(scheduling.iso(now))
+           if c.card_id in questions]
+    allowance = (settings["new_per_day"] if new is None else new) - store.count_new_cards_since(
+        scheduling.iso(scheduling.start_of_day(now)))
+    fresh = [(qid, q.topic) for qid, q in questions.items() if qid not in cards]
+    queue = scheduling.plan_review(due, fresh, allowance, limit)
+    due_exercises = [e for cid, e in exercises.items() if cid in cards and cards[cid].due <= scheduling.iso(now)]
+    for chosen in due_exercises:
+        render.console.print(Panel(
+            f"{escape(text(chosen.title, lang))}\n[dim]due for review: run[/] [bold]quiz exercise {chosen.slug}[/] "
+            f"[dim]then[/] [bold]quiz grade[/] [dim](the grade rates this card)[/]",
+            title=f"exercise · {chosen.topic}", title_align="left", border_style="magenta"))
+    if not queue:
+        upcoming = [c.due for c in cards.values() if c.card_id in questions or c.card_id in exercises]
+        later = f"next card due {_when(datetime.fromisoformat(min(upcoming)), now)}" if upcoming else "no cards yet"
+        render.console.print(f"Nothing to review now — {later}. Try `quiz ask` for extra practice.")
+        return ExitCode.OK
+    new_count = sum(1 for cid in queue if cid not in cards)
+    render.console.print(f"[bold]Review[/]: {len(queue) - new_count} due, {new_count} new")
+    rng = random.Random()
+    posed = [pose(questions[cid], lang, rng) for cid in queue]
+    round_ = rounds.Round(store, settings, rounds.Replies(), command="review")
+    ending = rounds.run(round_, posed)
+    lines = round_.tally.lines(lang)
+    upcoming = [c.due for c in store.cards() if c.card_id in questions]
+    if upcoming:
+        lines.append(("next due", _when(datetime.fromisoformat(min(upcoming)), environment.now())))
+    render.summary(lines)
+    return ExitCode.INTERRUPTED if ending == "interrupted" else ExitCode.OK
+
+
+def collect_stats(store: Store) -> dict:
+    totals = {bank.topic: len(bank.questions) for bank in load_banks()}
+    return progress_stats.compute(store.cards(), store.reviews(), totals, environment.now())
+
+
+SHADES = ["[grey23]·[/]", "[green4]▪[/]", "[green3]▪[/]", "[green1]■[/]", "[bold bright_green]■[/]"]
+BARS = " ▁▂▃▄▅▆▇█"
+
+
+def _heatmap(calendar: dict[str, int], now: datetime) -> str:
+    today = scheduling.local_day(now)
+    weeks = 26
+    start = today - timedelta(days=today.weekday() + 7 * (weeks - 1))
+    peak = max(calendar.values(), default=1)
+    rows = []
+    for weekday, label in enumerate(["Mon", "", "Wed", "", "Fri", "", "Sun"]):
+        cells = []
+        for week in range(weeks):
+            day = start + timedelta(days=7 * week + weekday)
+            count = calendar.get(str(day), 0)
+            cells.append(" " if day > today else SHADES[0 if not count else min(4, 1 + 3 * count // (peak + 1))])
+        rows.append(f"{label:>3} " + "".join(cells))
+    return "\n".join(rows)
+
+
+def _forecast(counts: list[int]) -> str:
+    peak = max(counts, default=0) or 1
+    bars = "".join(BARS[min(8, round(8 * c / peak))] if c else BARS[0] for c in counts)
+    return f"today {bars} +{len(counts) - 1}d   (max {max(counts, default=0)}/day)"
+
+
+def stats(as_json: bool) -> None:
+    figures = collect_stats(Store())
+    if as_json:
+        print(json.dumps(figures, ensure_ascii=False, indent=2))
+        return
+    cards, reviews = figures["cards"], figures["reviews"]
+    accuracy = f"{reviews['accuracy']:.0%}" if reviews["accuracy"] is not None else "–"
+    render.summary([("due today", str(figures["due_today"])), ("streak", f"{figures['streak']} d"),
+                    ("reviews today", str(reviews["today"])), ("total", str(reviews["total"])),
+                    ("accuracy", accuracy)])
+    render.console.print(f"cards: {cards['new']} new · {cards['learning']} learning · {cards['review']} review")
+    table = Table(title="Mastery by topic", title_justify="left")
+    for column in ("topic", "seen", "answered", "accuracy"):
+        table.add_column(column, justify="left" if column == "topic" else "right")
+    for topic, entry in figures["by_topic"].items():
+        table.add_row(topic, f"{entry['seen']}/{entry['questions']}", str(entry["answered"]),
+                      f"{entry['accuracy']:.0%}" if entry["accuracy"] is not None else "–")
+    render.console.print(table)
+    render.console.print(Panel(_heatmap(figures["calendar"], environment.now()), title="reviews, last 26 weeks",
+                               title_align="left", expand=False))
+    render.console.print(Panel(Text(_forecast(figures["forecast"])), title="due forecast, 30 days",
+                               title_align="left", expand=False))
+
+
+def optimize() -> int:
+    """Fit FSRS parameters to the review history with the package's optimizer, when it is installed."""
+    from fsrs import ReviewLog
+
+    store = Store()
+    logs = [ReviewLog.from_json(raw) for raw in store.review_logs()]
+    try:
+        from fsrs import Optimizer
+        optimizer = Optimizer(logs)
+        parameters = optimizer.compute_optimal_parameters()
+    except ImportError:
+        render.error("the optimizer needs extra packages: pip install 'fsrs[optimizer]'")
+        return ExitCode.ERROR
+    minimum = 512
+    if len(logs) < minimum:
+        render.console.print(f"[yellow]only {len(logs)} reviews: FSRS needs about {minimum} before fitted "
+                             "parameters beat the defaults; keeping the defaults[/]")
+        return ExitCode.OK
+    config.save_parameters(list(parameters))
+    render.console.print(f"saved {len(parameters)} fitted FSRS parameters to {config.parameters_path()}")
+    return ExitCode.OK
