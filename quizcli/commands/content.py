@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import html
 import json
 import re
 from collections import Counter
@@ -113,6 +114,10 @@ def import_notes(notes: Path, topic: str, out: Path | None) -> None:
                              "sources outside notes/sections.yaml are reported there[/]")
 
 
+def _html(value: str) -> str:
+    return html.escape(value).replace("\n", "<br>")
+
+
 def export(out: Path, format_: str, lang: str | None) -> None:
     if format_ not in ("anki", "json"):
         raise QuizError(f"unknown format {format_!r} (valid: anki, json)")
@@ -131,9 +136,9 @@ def export(out: Path, format_: str, lang: str | None) -> None:
         out.write_text(json.dumps(rows, ensure_ascii=False, indent=2), encoding="utf-8")
     else:
         with out.open("w", encoding="utf-8", newline="") as handle:
-            handle.write("#separator:tab\n#html:false\n#tags column:3\n")
+            handle.write("#separator:tab\n#html:true\n#tags column:3\n")
             writer = csv.writer(handle, delimiter="\t", quoting=csv.QUOTE_MINIMAL)
             for row in rows:
                 back = row["answer"] + (f"\n\n{row['explanation']}" if row["explanation"] else "")
-                writer.writerow([row["prompt"], back, f"quiz::{row['topic']} {row['type']}"])
+                writer.writerow([_html(row["prompt"]), _html(back), f"quiz::{row['topic']} {row['type']}"])
     render.console.print(f"exported {len(rows)} questions to {out} ({format_})")
