@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from . import expr
 from .content import text
 
+TYPES = ("mcq", "multi", "numeric", "cloze", "order", "open")
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 

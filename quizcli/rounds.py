@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 
 from rich.markup import escape
 
-from . import checking, environment, render, scheduling
+from . import checking, environment, render
 from .content import text
-from .progress import record_review
 from .questions import LETTERS, Posed
 from .store import Store
 
@@ -108,6 +107,10 @@ class Round:
                 verdict = checking.Verdict(False, "", reply)
                 break
         duration_ms = int((time.monotonic() - started) * 1000)
+        # Imported here, not at the top: fsrs costs ~35 ms that should not delay the first question.
+        from . import scheduling
+        from .progress import record_review
+
         if q["type"] == "open":
             render.key_points(posed, [text(p, posed.lang) for p in q["key_points"]])
             rating, correct = self.self_rating(posed.lang), None
@@ -138,6 +141,8 @@ class Round:
             return ""
 
     def self_rating(self, lang: str):
+        from . import scheduling
+
         while True:
             reply = self.replies.read(render.WORDS[lang]["rate"] + " > ")
             if reply.strip().lower() in QUIT:

@@ -13,9 +13,8 @@ from pathlib import Path
 from . import expr, yamlio
 from .checking import BLANK, normalise
 from .content import LANGUAGES, Exercise, read_exercise
-from .questions import LETTERS, PLACEHOLDER, parameter_values
+from .questions import LETTERS, PLACEHOLDER, TYPES, parameter_values
 
-TYPES = ("mcq", "multi", "numeric", "cloze", "order", "open")
 TOPICS = ("transformer", "llm", "peft", "optimization", "layers", "losses", "generalization", "vision",
           "multimodal", "generative", "distributed", "efficiency", "moe", "rag", "rl", "classic-ml", "nlp",
           "metrics", "python")

@@ -131,25 +131,33 @@ def speed_note(fn, baseline, *, label: str = "torch") -> str:
     return f"speed: {ratio:.2f}× {label} ({ours:.3f} ms vs {base:.3f} ms)"
 
 
-def padded(t: torch.Tensor, pad: int = 1024, fill: float = float("nan"), row_pad: int = 0) -> torch.Tensor:
+def _layout(shape, row_pad: int, extra):
+    """(padded shape, slices selecting the data) for ``row_pad`` (last dim) or ``extra`` (every dim)."""
+    shape = tuple(int(s) for s in shape)
+    if extra is None:
+        extra = (0,) * (len(shape) - 1) + (row_pad,) if (row_pad and len(shape) >= 2) else (0,) * len(shape)
+    extra = tuple(int(e) for e in extra)
+    assert len(extra) == len(shape), "extra needs one entry per dimension"
+    inner = tuple(s + e for s, e in zip(shape, extra))
+    return inner, tuple(slice(0, s) for s in shape), any(extra)
+
+
+def padded(t: torch.Tensor, pad: int = 1024, fill: float = float("nan"), row_pad: int = 0,
+           extra=None) -> torch.Tensor:
     """The values of ``t`` in a view of a larger buffer whose other elements are ``fill``.
 
     ``pad`` elements before and after the data; with ``row_pad > 0`` (2-D and more) every row (the
-    last dimension) gets ``row_pad`` extra elements too, so the view is not contiguous and
-    ``stride(-2) = t.shape[-1] + row_pad``.
+    last dimension) gets ``row_pad`` extra elements, so the view is not contiguous and
+    ``stride(-2) = t.shape[-1] + row_pad``; ``extra`` (one number per dimension) pads every dimension.
     """
-    shape = tuple(t.shape)
-    if row_pad and len(shape) >= 2:
-        inner = shape[:-1] + (shape[-1] + row_pad,)
-        n = 1
-        for s in inner:
-            n *= s
-    else:
-        inner, n = shape, t.numel()
+    inner, index, strided = _layout(t.shape, row_pad, extra)
+    n = 1
+    for s in inner:
+        n *= s
     buf = torch.full((n + 2 * pad,), fill, dtype=t.dtype, device=t.device)
     view = buf[pad:pad + n].view(inner)
-    if row_pad and len(shape) >= 2:
-        view = view[..., : shape[-1]]
+    if strided:
+        view = view[index]
     view.copy_(t)
     return view
 
@@ -157,10 +165,8 @@ def padded(t: torch.Tensor, pad: int = 1024, fill: float = float("nan"), row_pad
 class Guard:
     """An output tensor inside a buffer filled with a sentinel; ``check()`` fails when the buffer outside it changed."""
 
-    def __init__(self, shape, dtype, device, pad: int, row_pad: int, fill: float):
-        shape = tuple(shape)
-        self.row_pad = row_pad if len(shape) >= 2 else 0
-        inner = shape[:-1] + (shape[-1] + self.row_pad,) if self.row_pad else shape
+    def __init__(self, shape, dtype, device, pad: int, row_pad: int, fill: float, extra=None):
+        inner, index, strided = _layout(shape, row_pad, extra)
         n = 1
         for s in inner:
             n *= s
@@ -168,14 +174,12 @@ class Guard:
         self.fill = self.buf[0].item()
         self.pad = pad
         self.n = n
-        self.inner = inner
         self.tensor = self.buf[pad:pad + n].view(inner)
-        if self.row_pad:
-            self.tensor = self.tensor[..., : shape[-1]]
         self.mask = torch.ones(n + 2 * pad, dtype=torch.bool, device=device)
         body = self.mask[pad:pad + n].view(inner)
-        if self.row_pad:
-            body[..., : shape[-1]] = False
+        if strided:
+            self.tensor = self.tensor[index]
+            body[index] = False
         else:
             body.fill_(False)
 
@@ -196,7 +200,8 @@ class Guard:
                 causes.append("negative or shifted offsets")
             if between:
                 parts.append(f"{between} in the gaps between rows")
-                causes.append("a store without the column mask, or rows addressed with n_cols instead of the row stride")
+                causes.append("a store without the mask on a partial block, or rows addressed with the "
+                              "width (n_cols, seq_len) instead of the tensor's strides")
             message = (f"your kernel wrote {len(idx)} value(s) outside the {what} tensor ({', '.join(parts)}): "
                        f"likely {'; or '.join(causes)}")
             _UNSAFE.append(message)
@@ -221,6 +226,9 @@ def require_memory_safe() -> None:
 
 
 def guarded(shape, dtype=torch.float32, device=None, pad: int = 1024, row_pad: int = 0,
-            fill: float = SENTINEL) -> Guard:
-    """An output tensor (``guard.tensor``) inside a sentinel-filled buffer; call ``guard.check()`` after the kernel."""
-    return Guard(shape, dtype, device or DEVICE, pad, row_pad, fill)
+            fill: float = SENTINEL, extra=None) -> Guard:
+    """An output tensor (``guard.tensor``) inside a sentinel-filled buffer; call ``guard.check()`` after the kernel.
+
+    ``row_pad``/``extra``: gaps after every row / along every dimension, as in ``padded``.
+    """
+    return Guard(shape, dtype, device or DEVICE, pad, row_pad, fill, extra)

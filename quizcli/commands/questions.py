@@ -6,13 +6,11 @@ import json
 import random
 from collections import Counter
 
-from rich.table import Table
-
 from .. import config, render, rounds
 from ..content import load_banks, text
 from ..errors import ExitCode, QuizError, unknown
 from ..questions import pose
-from ..schema import TYPES
+from ..questions import TYPES
 from ..store import Store
 
 
@@ -46,6 +44,8 @@ def topics(as_json: bool) -> None:
     if as_json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return
+    from rich.table import Table
+
     lang = language(None, settings)
     wide = render.console.width >= 110
     table = Table(title="Topics", title_justify="left")

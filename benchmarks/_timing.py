@@ -1,0 +1,30 @@
+"""Shared timing helper for the benchmarks: best-of-N wall time of a command, as a subprocess."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+QUIZ = [sys.executable, "-m", "quizcli"]
+
+
+def wall(command: list[str], repeat: int = 7, stdin: str = "", env: dict | None = None) -> float:
+    """Median wall-clock seconds of ``command`` over ``repeat`` runs (after one warm-up run)."""
+    environment = {**os.environ, **(env or {})}
+    times = []
+    for attempt in range(repeat + 1):
+        started = time.perf_counter()
+        subprocess.run(command, input=stdin, capture_output=True, text=True, env=environment, check=False)
+        if attempt:
+            times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def report(rows: list[tuple[str, float]], baseline: str) -> None:
+    base = dict(rows)[baseline]
+    width = max(len(name) for name, _ in rows)
+    for name, seconds in rows:
+        print(f"{name:<{width}}  {seconds * 1000:8.1f} ms   {seconds / base:5.2f}× {baseline}")
