@@ -97,3 +97,14 @@ def test_export_json_and_anki(tmp_path, course):
     anki = tmp_path / "cards.txt"
     assert run_quiz("export", str(anki), "--format", "anki").returncode == 0
     assert anki.read_text().startswith("#separator:tab") and len(anki.read_text().splitlines()) == 3 + 6
+
+
+def test_doctor_json_shape(course):
+    result = run_quiz("doctor", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    names = {check["name"] for check in report["checks"]}
+    assert {"python", "torch", "cuda", "triton", "gloo", "cpu cores"} <= names
+    assert all(set(check) >= {"name", "ok", "detail", "fix"} for check in report["checks"])
+    assert all(check["fix"] for check in report["checks"] if not check["ok"])
+    assert report["exercises"] == {"echo": True}

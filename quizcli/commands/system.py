@@ -32,7 +32,10 @@ def config(key: str | None, value: str | None) -> None:
 def doctor(as_json: bool) -> None:
     from .. import doctor as checks
 
+    from ..content import load_exercises
+
     report = checks.collect()
+    report["exercises"] = {e.slug: checks.can_grade(e.requires, report) for e in load_exercises()}
     folders = [("data folder (QUIZ_HOME)", environment.home()), ("workspace (QUIZ_WORKSPACE)", environment.workspace())]
     for name, path in folders:
         report.setdefault("checks", []).append({"name": name, "ok": path.is_dir(), "detail": str(path),
@@ -47,3 +50,8 @@ def doctor(as_json: bool) -> None:
         table.add_row(check["name"], "[green]✓[/]" if check["ok"] else "[red]✗[/]", str(check.get("detail", "")),
                       "" if check["ok"] else str(check.get("fix", "")))
     render.console.print(table)
+    blocked = sorted(slug for slug, ok in report["exercises"].items() if not ok)
+    if blocked:
+        render.console.print(f"[yellow]exercises this machine cannot grade: {', '.join(blocked)}[/]")
+    else:
+        render.console.print(f"[green]this machine can grade all {len(report['exercises'])} exercises[/]")
