@@ -56,18 +56,21 @@ def parse_letters(reply: str, count: int) -> set[int]:
 
 
 def parse_number(reply: str, unit: str = "") -> float:
-    cleaned = normalise(reply).replace(",", "").replace("_", "")
-    for suffix in sorted({unit.casefold(), "%"} - {""}, key=len, reverse=True):
-        if cleaned.endswith(suffix):
-            cleaned = cleaned[: -len(suffix)].strip()
-    raw = unicodedata.normalize("NFKC", reply).strip().replace(",", "")
-    match = re.search(r"([kKMBGT])\s*\w*$", raw)
+    """``14``, ``14 GB``, ``1.4e10``, ``7B``, ``12k``, ``2*7``, ``532,480`` → a float in the question's unit."""
+    text = unicodedata.normalize("NFKC", reply).translate(MATH).strip()
+    text = re.sub(r"(?<=\d)[,_ ](?=\d{3}(?!\d))", "", text)
+    for word in sorted({unit.casefold(), "%"} - {""}, key=len, reverse=True):
+        if text.casefold().endswith(word):
+            text = text[: -len(word)].strip()
+            break
     factor = 1.0
-    if match and not cleaned[-1:].isdigit() and cleaned[-1:] not in ")":
-        factor = MULTIPLIERS[match.group(1)]
-        cleaned = re.sub(r"[a-z]+$", "", cleaned).strip()
+    suffixed = re.fullmatch(r"(.*?[\d)])\s*([kKMBGT])", text)
+    if suffixed:
+        text = suffixed.group(1)
+        abbreviates_unit = unit[:1].casefold() == suffixed.group(2).casefold()  # "31.4G" for unit GB
+        factor = 1.0 if abbreviates_unit else MULTIPLIERS[suffixed.group(2)]
     try:
-        return expr.evaluate(cleaned) * factor
+        return expr.evaluate(text) * factor
     except expr.ExpressionError:
         raise AnswerFormatError(f"not a number: {reply.strip()!r}") from None
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from .errors import QuizError
@@ -19,6 +19,12 @@ def home() -> Path:
 
         path = Path(platformdirs.user_data_dir("quiz", appauthor=False))
     path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def cache_dir() -> Path:
+    path = home() / "cache"
+    path.mkdir(exist_ok=True)
     return path
 
 
@@ -54,3 +60,22 @@ def content_root() -> Path:
         return Path(configured).expanduser().resolve()
     packaged = Path(__file__).resolve().parent / "_content"
     return packaged if packaged.is_dir() else Path(__file__).resolve().parent.parent
+
+
+def iso(moment: datetime) -> str:
+    """Fixed-width UTC ISO 8601, so stored times compare correctly as strings."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+
+
+def local_day(moment: datetime) -> date:
+    """The calendar day of ``moment`` on this machine's clock (days start at local midnight)."""
+    return moment.astimezone().date()
+
+
+def start_of_day(now: datetime) -> datetime:
+    local = now.astimezone()
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(timezone.utc)
+
+
+def end_of_day(now: datetime) -> datetime:
+    return start_of_day(now) + timedelta(days=1)

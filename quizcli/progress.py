@@ -6,7 +6,7 @@ from datetime import datetime
 
 from fsrs import Rating
 
-from . import scheduling
+from . import environment, scheduling
 from .store import CardRow, Store
 
 
@@ -18,9 +18,9 @@ def record_review(store: Store, settings: dict, *, card_id: str, kind: str, topi
         current = store.card(card_id, db)
         card, log = scheduling.review(scheduler, current.fsrs_card if current else None, card_id, rating, now,
                                       duration_ms)
-        row = CardRow(card_id, kind, topic, card.to_json(), scheduling.iso(card.due), int(card.state))
-        store.save_review(db, row, scheduling.iso(now), {
-            "reviewed_at": scheduling.iso(now), "rating": int(rating),
+        row = CardRow(card_id, kind, topic, card.to_json(), environment.iso(card.due), int(card.state))
+        store.save_review(db, row, environment.iso(now), {
+            "reviewed_at": environment.iso(now), "rating": int(rating),
             "correct": None if correct is None else int(correct), "duration_ms": duration_ms,
             "answer": answer, "command": command, "review_log": log.to_json()})
     return row

@@ -40,7 +40,7 @@ class Posed:
 def format_number(value: float) -> str:
     """Compact and exact enough to read: 4 significant digits, integers without a decimal point."""
     if value == int(value) and abs(value) < 1e15:
-        return f"{int(value):,}".replace(",", " ") if abs(value) >= 1e5 else str(int(value))
+        return f"{int(value):,}" if abs(value) >= 1e4 else str(int(value))
     return f"{value:.4g}"
 
 

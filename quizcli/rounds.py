@@ -83,7 +83,7 @@ class Round:
 
     def ask(self, posed: Posed, number: int, total: int) -> None:
         q = posed.question
-        render.question(posed, number, total, q.topic)
+        render.question(posed, number, total, q["topic"])
         started, hinted = time.monotonic(), False
         while True:
             reply = self.replies.read()
@@ -121,7 +121,7 @@ class Round:
             correct = verdict.correct
             fast = self.settings.get(f"fast_{q['type']}")
             rating = scheduling.rating_for_answer(correct, duration_ms / 1000, fast, hinted)
-        record_review(self.store, self.settings, card_id=q["id"], kind="question", topic=q.topic, rating=rating,
+        record_review(self.store, self.settings, card_id=q["id"], kind="question", topic=q["topic"], rating=rating,
                       correct=correct, answer=reply, duration_ms=duration_ms, command=self.command,
                       now=environment.now())
         self.tally.answered += 1

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime
 
 from fsrs import Card, Rating, ReviewLog, Scheduler
 
@@ -52,51 +51,3 @@ def review(scheduler: Scheduler, card_json: str | None, card_id: str, rating: Ra
            duration_ms: int) -> tuple[Card, ReviewLog]:
     card = Card.from_json(card_json) if card_json else new_card(card_id, now)
     return scheduler.review_card(card, rating, now, duration_ms)
-
-
-@dataclass
-class Due:
-    card_id: str
-    topic: str
-    due: str
-
-
-def interleave(items: list, key) -> list:
-    """Round-robin over groups (topics), keeping each group's order: no long runs of one topic."""
-    groups: dict = {}
-    for item in items:
-        groups.setdefault(key(item), []).append(item)
-    result = []
-    queues = list(groups.values())
-    while queues:
-        result += [queue.pop(0) for queue in queues]
-        queues = [queue for queue in queues if queue]
-    return result
-
-
-def plan_review(due: list[Due], new_ids: list[tuple[str, str]], new_allowed: int, limit: int | None) -> list[str]:
-    """Today's queue: due cards oldest-overdue first, topics interleaved; then new cards up to the allowance."""
-    ordered = interleave(sorted(due, key=lambda d: d.due), key=lambda d: d.topic)
-    queue = [d.card_id for d in ordered]
-    fresh = interleave(new_ids, key=lambda pair: pair[1])[: max(new_allowed, 0)]
-    queue += [card_id for card_id, _ in fresh]
-    return queue[:limit] if limit is not None else queue
-
-
-def iso(moment: datetime) -> str:
-    """Fixed-width UTC ISO 8601, so stored times compare correctly as strings."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
-
-
-def local_day(moment: datetime) -> date:
-    """The calendar day of ``moment`` on this machine's clock (days start at local midnight)."""
-    return moment.astimezone().date()
-
-
-def start_of_day(now: datetime) -> datetime:
-    local = now.astimezone()
-    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(timezone.utc)
-
-
-def end_of_day(now: datetime) -> datetime:
-    return start_of_day(now) + timedelta(days=1)

@@ -1,16 +1,25 @@
-"""Progress figures from the store's rows. Pure: rows and a time in, a dict out (the ``--json`` shape)."""
+"""Progress figures from the store's aggregates. Pure: a History and a day in, a dict out (the ``--json`` shape)."""
 
 from __future__ import annotations
 
-from collections import Counter
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 
-from fsrs import State
-
-from .scheduling import end_of_day, iso, local_day
-
+LEARNING, REVIEW, RELEARNING = 1, 2, 3  # fsrs.State values; importing fsrs here would slow `quiz stats`
 FORECAST_DAYS = 30
 CALENDAR_DAYS = 26 * 7
+
+
+@dataclass
+class History:
+    """What the store knows, already counted in SQL (days are local calendar days, 'YYYY-MM-DD')."""
+
+    cards: list[tuple[str, str, int, int]] = field(default_factory=list)  # (kind, topic, state, count)
+    due_days: dict[str, int] = field(default_factory=dict)                # due day → cards
+    review_days: dict[str, int] = field(default_factory=dict)             # review day → reviews
+    topic_answers: dict[str, tuple[int, int]] = field(default_factory=dict)  # topic → (graded answers, right)
+    graded: tuple[int, int] = (0, 0)                                      # all graded reviews, right ones
+    due_today: int = 0
 
 
 def _streak(days: set[date], today: date) -> int:
@@ -23,38 +32,35 @@ def _streak(days: set[date], today: date) -> int:
     return streak
 
 
-def compute(cards: list, reviews: list, totals_by_topic: dict[str, int], now: datetime) -> dict:
-    """``cards``: CardRow-like; ``reviews``: rows with reviewed_at, topic, correct, kind; totals: questions per topic."""
-    today = local_day(now)
-    states = Counter(card.state for card in cards)
-    total = sum(totals_by_topic.values())
-    seen_questions = sum(1 for card in cards if card.kind == "question")
-    review_days = Counter(local_day(datetime.fromisoformat(r["reviewed_at"])) for r in reviews)
-    due_by_day = Counter(max((local_day(datetime.fromisoformat(card.due)) - today).days, 0) for card in cards)
-    by_topic: dict[str, dict] = {}
-    for topic, count in sorted(totals_by_topic.items()):
-        by_topic[topic] = {"questions": count, "seen": 0, "answered": 0, "correct": 0, "accuracy": None}
-    for card in cards:
-        if card.kind == "question" and card.topic in by_topic:
-            by_topic[card.topic]["seen"] += 1
-    for review in reviews:
-        entry = by_topic.get(review["topic"])
-        if entry is not None and review["correct"] is not None and review["kind"] == "question":
-            entry["answered"] += 1
-            entry["correct"] += review["correct"]
-    for entry in by_topic.values():
-        if entry["answered"]:
-            entry["accuracy"] = round(entry["correct"] / entry["answered"], 3)
-    graded = [r for r in reviews if r["correct"] is not None]
+def compute(history: History, totals_by_topic: dict[str, int], today: date) -> dict:
+    states: dict[int, int] = {}
+    seen_by_topic: dict[str, int] = {}
+    for kind, topic, state, count in history.cards:
+        states[state] = states.get(state, 0) + count
+        if kind == "question":
+            seen_by_topic[topic] = seen_by_topic.get(topic, 0) + count
+    review_days = {date.fromisoformat(day): count for day, count in history.review_days.items()}
+    forecast = [0] * FORECAST_DAYS
+    for day, count in history.due_days.items():
+        offset = max((date.fromisoformat(day) - today).days, 0)
+        if offset < FORECAST_DAYS:
+            forecast[offset] += count
+    by_topic = {}
+    for topic, total in sorted(totals_by_topic.items()):
+        answered, right = history.topic_answers.get(topic, (0, 0))
+        by_topic[topic] = {"questions": total, "seen": seen_by_topic.get(topic, 0), "answered": answered,
+                           "correct": right, "accuracy": round(right / answered, 3) if answered else None}
+    graded, right = history.graded
+    seen_questions = sum(seen_by_topic.get(topic, 0) for topic in totals_by_topic)
     return {
-        "cards": {"new": max(total - seen_questions, 0), "learning": states[State.Learning] + states[State.Relearning],
-                  "review": states[State.Review], "total": len(cards)},
-        "reviews": {"today": review_days[today], "total": len(reviews),
-                    "accuracy": round(sum(r["correct"] for r in graded) / len(graded), 3) if graded else None},
-        "due_today": sum(1 for card in cards if card.due < iso(end_of_day(now))),
+        "cards": {"new": max(sum(totals_by_topic.values()) - seen_questions, 0),
+                  "learning": states.get(LEARNING, 0) + states.get(RELEARNING, 0),
+                  "review": states.get(REVIEW, 0), "total": sum(states.values())},
+        "reviews": {"today": review_days.get(today, 0), "total": sum(review_days.values()),
+                    "accuracy": round(right / graded, 3) if graded else None},
+        "due_today": history.due_today,
         "streak": _streak(set(review_days), today),
         "by_topic": by_topic,
-        "forecast": [due_by_day[day] for day in range(FORECAST_DAYS)],
-        "calendar": {str(day): count for day, count in sorted(review_days.items())
-                     if (today - day).days < CALENDAR_DAYS},
+        "forecast": forecast,
+        "calendar": {str(day): count for day, count in sorted(review_days.items()) if (today - day).days < CALENDAR_DAYS},
     }

@@ -63,7 +63,7 @@ def assert_close(actual: Any, expected: Any, *, rtol: float = 1e-5, atol: float 
     if not bad.any():
         return
     af, ef = a.astype(np.float64), e.astype(np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         abs_err = np.where(np.isnan(af - ef), np.inf, np.abs(af - ef))
         rel_err = abs_err / np.maximum(np.abs(ef), np.finfo(np.float64).tiny)
     i_abs = _index(int(np.argmax(abs_err)), a.shape)

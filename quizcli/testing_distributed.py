@@ -57,6 +57,26 @@ def _plural(ranks: list[int]) -> str:
     return ("rank " if len(ranks) == 1 else "ranks ") + ", ".join(map(str, ranks))
 
 
+def _exit_reason(code) -> str:
+    if code is not None and code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"
+
+
+def _stderr_tail(tmp: str, rank: int) -> str:
+    """The last meaningful lines a dead rank wrote to stderr (gloo's abort reason), shortened."""
+    try:
+        with open(os.path.join(tmp, f"rank{rank}.stderr"), errors="replace") as f:
+            lines = [line.strip() for line in f.read()[-4000:].splitlines() if line.strip()]
+    except OSError:
+        return ""
+    text = " | ".join(lines[-3:])
+    return text if len(text) <= 400 else "…" + text[-399:]
+
+
 def _is_peer_loss(text: str) -> bool:
     return any(s in text for s in ("Connection closed by peer", "Connection reset by peer", "Broken pipe"))
 
@@ -83,6 +103,12 @@ def _child(rank: int, world_size: int, store: str, pg_timeout: float, conn, work
         libc = ctypes.CDLL(None)
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: die with the parent
     except Exception:  # noqa: BLE001 - not Linux: the parent's finally still kills us
+        pass
+    try:  # a crash in C++ (gloo aborts on a size mismatch) leaves its reason here, for the parent
+        err = os.open(f"{os.path.dirname(store)}/rank{rank}.stderr", os.O_WRONLY | os.O_CREAT, 0o600)
+        os.dup2(err, 2)
+        os.close(err)
+    except OSError:
         pass
     import torch
     import torch.distributed as dist
@@ -117,6 +143,22 @@ def _child(rank: int, world_size: int, store: str, pg_timeout: float, conn, work
         os._exit(0)
 
 
+_warmed_up = False
+
+
+def _warm_up() -> None:
+    """Pay torch's lazy imports once in the parent, not N times in parallel in the ranks.
+
+    The first backward() with an explicit gradient imports sympy (~0.3 s alone, ~2 s for 4 ranks on 2 cores).
+    """
+    global _warmed_up
+    if not _warmed_up:
+        import torch
+        x = torch.zeros(1, requires_grad=True)
+        (x * 1).backward(torch.ones(1))
+        _warmed_up = True
+
+
 def run_ranks(worker, world_size: int, *args, timeout: float = 20.0) -> list:
     """Run ``worker(rank, world_size, *args)`` on ``world_size`` forked gloo ranks; return their results.
 
@@ -124,6 +166,7 @@ def run_ranks(worker, world_size: int, *args, timeout: float = 20.0) -> list:
     picklable (tensors are). Raises RankFailed, NotImplementedError or RanksTimedOut (see the module
     docstring). ``timeout`` covers the whole run, start-up included.
     """
+    _warm_up()
     ctx = mp.get_context("fork")
     tmp = tempfile.mkdtemp(prefix="quiz-gloo-")
     store = os.path.join(tmp, "store")
@@ -179,9 +222,11 @@ def run_ranks(worker, world_size: int, *args, timeout: float = 20.0) -> list:
                 raise RankFailed(detail)
         if deaths:
             dead = sorted(deaths)
-            codes = ", ".join(f"rank {r}: exit code {deaths[r]}" for r in dead)
-            raise RankFailed(f"{_plural(dead)} died without reporting a result ({codes}); "
-                             "did the code call sys.exit/os._exit or crash?")
+            how = ", ".join(f"rank {r}: {_exit_reason(deaths[r])}" for r in dead)
+            detail = f"{_plural(dead)} died without reporting a result ({how})"
+            last_words = _stderr_tail(tmp, dead[0])
+            raise RankFailed(detail + (f"\n  rank {dead[0]}'s last error output: {last_words}" if last_words else
+                                       "; did the code call sys.exit/os._exit or crash?"))
         if pending:
             raise RanksTimedOut(f"deadlock? {_plural(sorted(pending))} did not finish within {timeout:g} s "
                                 f"(all {world_size} ranks were killed); check that every send has a matching "

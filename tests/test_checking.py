@@ -37,7 +37,7 @@ def test_multi_needs_exactly_the_right_set(reply, correct):
     assert check(posed(MULTI), reply).correct is correct
 
 
-NUMERIC = q("numeric", value="2 * n * 1e9", tolerance=0.02, unit="GB", params={"n": [7]})
+NUMERIC = q("numeric", value="2 * n * 1e9", tolerance=0.02, unit="parameters", params={"n": [7]})
 
 
 @pytest.mark.parametrize("reply, correct", [
@@ -130,7 +130,21 @@ def test_template_parameters_are_drawn_and_substituted():
 
 
 def test_substitute_formats_numbers_compactly():
-    assert substitute("{x} {y} {z}", {"x": 2.0, "y": 0.123456, "z": 7_000_000}) == "2 0.1235 7 000 000"
+    assert substitute("{x} {y} {z}", {"x": 2.0, "y": 0.123456, "z": 7_000_000}) == "2 0.1235 7,000,000"
+
+
+@pytest.mark.parametrize("reply, unit, value", [
+    ("532,480", "", 532480), ("532 480", "", 532480), ("31.4G", "GB", 31.4), ("31.4 gb", "GB", 31.4),
+    ("7B", "parameters", 7e9), ("12k", "", 12000), ("50%", "%", 50), ("1e-3", "", 0.001), ("-2.5", "", -2.5),
+])
+def test_parse_number_forms(reply, unit, value):
+    assert parse_number(reply, unit) == pytest.approx(value)
+
+
+def test_what_is_displayed_can_be_typed_back():
+    from quizcli.questions import format_number
+    for value in (7, 0.125, 532480, 1.5e9, 123456789):
+        assert parse_number(format_number(value)) == pytest.approx(value, rel=1e-3)
 
 
 def test_parse_number_plain():

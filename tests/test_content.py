@@ -54,7 +54,7 @@ def test_difficulties_are_spread():
 
 
 def test_distributed_bank_covers_communication_zero_and_dp_vs_ddp():
-    distributed = [q for q in QUESTIONS if q.topic == "distributed"]
+    distributed = [q for q in QUESTIONS if q["topic"] == "distributed"]
     numeric_tags = {t for q in distributed if q["type"] == "numeric" for t in q.get("tags", [])}
     text = " ".join(str(q["prompt"]["en"]).lower() for q in distributed if q["type"] == "numeric")
     assert "all-reduce" in text or "allreduce" in text or "all reduce" in text

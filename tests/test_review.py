@@ -132,8 +132,9 @@ def test_two_reviews_at_once_never_corrupt_or_double_apply(isolated):
     out2, _ = second.communicate("a\n" * 5, timeout=60)
     assert first.returncode == 0 and second.returncode == 0
     import re
-    answered = [int(re.search(r"answered (\d+)", out).group(1)) for out in (out1, out2)]
-    assert min(answered) >= 1 and sum(answered) >= 5
+    # the later process may find today's new cards already taken ("Nothing to review now")
+    answered = [int(m.group(1)) if (m := re.search(r"answered (\d+)", out)) else 0 for out in (out1, out2)]
+    assert sum(answered) >= 5
     rows = reviews(home)
     assert len(rows) == sum(answered)  # every answer of both processes applied exactly once
     db = sqlite3.connect(home / "quiz.db")

@@ -5,7 +5,9 @@ from datetime import datetime, timedelta, timezone
 from fsrs import Card, Rating, Scheduler
 
 from quizcli import scheduling
-from quizcli.scheduling import Due, plan_review, rating_for_answer, rating_for_grade
+from quizcli.environment import iso
+from quizcli.planning import Due, plan_review
+from quizcli.scheduling import rating_for_answer, rating_for_grade
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 
@@ -61,4 +63,4 @@ def test_plan_review_oldest_first_interleaved_then_new_up_to_allowance():
 
 def test_iso_strings_sort_like_times():
     times = [NOW, NOW + timedelta(microseconds=1), NOW + timedelta(seconds=1)]
-    assert sorted(scheduling.iso(t) for t in reversed(times)) == [scheduling.iso(t) for t in times]
+    assert sorted(iso(t) for t in reversed(times)) == [iso(t) for t in times]

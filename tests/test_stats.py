@@ -1,42 +1,61 @@
+"""Stats from a known history, through the real store (SQL aggregation) and the pure computation."""
+
+import time
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
+from quizcli import environment
 from quizcli.stats import compute
-from quizcli.store import CardRow
+from quizcli.store import CardRow, Store
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
 
 
-def iso(moment):
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
-
-
-def review(days_ago, topic, correct, kind="question"):
-    return {"reviewed_at": iso(NOW - timedelta(days=days_ago)), "topic": topic, "correct": correct, "kind": kind}
-
-
-def test_stats_of_a_known_history(monkeypatch):
+@pytest.fixture(autouse=True)
+def utc(monkeypatch):
     monkeypatch.setenv("TZ", "UTC")
-    import time
     time.tzset()
-    cards = [CardRow("t.1", "question", "transformer", "{}", iso(NOW - timedelta(hours=1)), 2),
-             CardRow("t.2", "question", "transformer", "{}", iso(NOW + timedelta(days=3)), 1),
-             CardRow("l.1", "question", "llm", "{}", iso(NOW + timedelta(days=40)), 2),
-             CardRow("exercise:adam", "exercise", "optimization", "{}", iso(NOW + timedelta(days=1)), 3)]
-    reviews = [review(0, "transformer", 1), review(0, "transformer", 0), review(1, "llm", 1), review(2, "llm", None),
-               review(5, "transformer", 1), review(1, "optimization", 1, kind="exercise")]
-    figures = compute(cards, reviews, {"transformer": 10, "llm": 5}, NOW)
-    assert figures["cards"] == {"new": 12, "learning": 2, "review": 2, "total": 4}
-    assert figures["reviews"] == {"today": 2, "total": 6, "accuracy": 0.8}
-    assert figures["due_today"] == 1
-    assert figures["streak"] == 3
-    assert figures["by_topic"]["transformer"] == {"questions": 10, "seen": 2, "answered": 3, "correct": 2,
-                                                  "accuracy": 0.667}
-    assert figures["by_topic"]["llm"]["accuracy"] == 1.0
-    assert figures["forecast"][:4] == [1, 1, 0, 1] and len(figures["forecast"]) == 30 and sum(figures["forecast"]) == 3
-    assert figures["calendar"] == {"2026-11-18": 1, "2026-11-21": 1, "2026-11-22": 2, "2026-11-23": 2}
+    yield
+    monkeypatch.undo()
+    time.tzset()
 
 
-def test_streak_counts_from_yesterday_when_today_is_empty():
-    figures = compute([], [review(1, "llm", 1), review(2, "llm", 1), review(4, "llm", 1)], {"llm": 1}, NOW)
-    assert figures["streak"] == 2
-    assert compute([], [], {}, NOW)["streak"] == 0
+def add(store, card_id, topic, due, state, reviews, kind="question"):
+    with store.transaction() as db:
+        for days_ago, correct in reviews:
+            when = environment.iso(NOW - timedelta(days=days_ago))
+            store.save_review(db, CardRow(card_id, kind, topic, "{}", environment.iso(due), state), when, {
+                "reviewed_at": when, "rating": 3, "correct": correct, "duration_ms": 1, "answer": "x",
+                "command": "ask", "review_log": "{}"})
+
+
+def figures(store):
+    history = store.history(environment.iso(environment.end_of_day(NOW)))
+    return compute(history, {"transformer": 10, "llm": 5}, environment.local_day(NOW))
+
+
+def test_stats_of_a_known_history(tmp_path):
+    store = Store(tmp_path / "q.db")
+    add(store, "t.1", "transformer", NOW - timedelta(hours=1), 2, [(0, 1), (5, 1)])
+    add(store, "t.2", "transformer", NOW + timedelta(days=3), 1, [(0, 0)])
+    add(store, "l.1", "llm", NOW + timedelta(days=40), 2, [(1, 1), (2, None)])
+    add(store, "exercise:adam", "optimization", NOW + timedelta(days=1), 3, [(1, 1)], kind="exercise")
+    result = figures(store)
+    assert result["cards"] == {"new": 12, "learning": 2, "review": 2, "total": 4}
+    assert result["reviews"] == {"today": 2, "total": 6, "accuracy": 0.8}
+    assert result["due_today"] == 1
+    assert result["streak"] == 3
+    assert result["by_topic"]["transformer"] == {"questions": 10, "seen": 2, "answered": 3, "correct": 2,
+                                                 "accuracy": 0.667}
+    assert result["by_topic"]["llm"] == {"questions": 5, "seen": 1, "answered": 1, "correct": 1, "accuracy": 1.0}
+    assert result["forecast"][:4] == [1, 1, 0, 1] and len(result["forecast"]) == 30
+    assert sum(result["forecast"]) == 3  # the card due in 40 days is beyond the horizon
+    assert result["calendar"] == {"2026-11-18": 1, "2026-11-21": 1, "2026-11-22": 2, "2026-11-23": 2}
+
+
+def test_streak_counts_from_yesterday_when_today_is_empty(tmp_path):
+    store = Store(tmp_path / "q.db")
+    add(store, "l.1", "llm", NOW, 2, [(1, 1), (2, 1), (4, 1)])
+    assert figures(store)["streak"] == 2
+    assert figures(Store(tmp_path / "empty.db"))["streak"] == 0

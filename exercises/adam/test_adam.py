@@ -194,7 +194,7 @@ def test_none_gradient_skips_parameter_and_its_step_count(solution):
     grads[2][1] = None
     kw = dict(lr=0.05)
     got = run_solution(solution, params, grads, **kw)
-    check_params(got, reference(params, grads, **kw), mistakes_for(params, grads, ["global_step_count", *ALL], **kw),
+    check_params(got, reference(params, grads, **kw), mistakes_for(params, grads, [*ALL, "global_step_count"], **kw),
                  what="parameters when some gradients are None (skipped: no update, step count unchanged)")
 
 

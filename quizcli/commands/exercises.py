@@ -100,7 +100,7 @@ def _record(store: Store, chosen: Exercise, result: GradeResult) -> None:
     previous = store.attempts(chosen.slug)
     now = environment.now()
     good = sum(t.outcome == "passed" for t in result.tests)
-    store.record_attempt(chosen.slug, scheduling.iso(now), result.passed, good, len(result.tests), result.duration)
+    store.record_attempt(chosen.slug, environment.iso(now), result.passed, good, len(result.tests), result.duration)
     hints, _ = store.progress(chosen.slug)
     failed_before = sum(1 for row in previous if not row[2])
     rating = scheduling.rating_for_grade(result.passed, failed_before, hints)

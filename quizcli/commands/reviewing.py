@@ -11,7 +11,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from .. import config, environment, render, rounds, scheduling, stats as progress_stats
+from .. import config, environment, planning, render, rounds, stats as progress_stats
 from ..content import load_banks, load_exercises, text
 from ..errors import ExitCode
 from ..questions import pose
@@ -38,32 +38,32 @@ def review(limit: int | None, new: int | None, topics: list[str], lang: str | No
     banks = load_banks(topics or None)
     questions = {q["id"]: q for bank in banks for q in bank.questions}
     exercises = {f"exercise:{e.slug}": e for e in load_exercises() if not topics or e.topic in topics}
-    cards = {card.card_id: card for card in store.cards()}
-    due = [scheduling.Due(c.card_id, c.topic, c.due) for c in store.due_cards(scheduling.iso(now))
-           if c.card_id in questions]
+    dues = store.dues()
+    now_iso = environment.iso(now)
+    due = [planning.Due(cid, questions[cid]["topic"], when) for cid, when in dues.items()
+           if when <= now_iso and cid in questions]
     allowance = (settings["new_per_day"] if new is None else new) - store.count_new_cards_since(
-        scheduling.iso(scheduling.start_of_day(now)))
-    fresh = [(qid, q.topic) for qid, q in questions.items() if qid not in cards]
-    queue = scheduling.plan_review(due, fresh, allowance, limit)
-    due_exercises = [e for cid, e in exercises.items() if cid in cards and cards[cid].due <= scheduling.iso(now)]
-    for chosen in due_exercises:
+        environment.iso(environment.start_of_day(now)))
+    fresh = [(qid, q["topic"]) for qid, q in questions.items() if qid not in dues]
+    queue = planning.plan_review(due, fresh, allowance, limit)
+    for chosen in (e for cid, e in exercises.items() if cid in dues and dues[cid] <= now_iso):
         render.console.print(Panel(
             f"{escape(text(chosen.title, lang))}\n[dim]due for review: run[/] [bold]quiz exercise {chosen.slug}[/] "
             f"[dim]then[/] [bold]quiz grade[/] [dim](the grade rates this card)[/]",
             title=f"exercise · {chosen.topic}", title_align="left", border_style="magenta"))
     if not queue:
-        upcoming = [c.due for c in cards.values() if c.card_id in questions or c.card_id in exercises]
+        upcoming = [when for cid, when in dues.items() if cid in questions or cid in exercises]
         later = f"next card due {_when(datetime.fromisoformat(min(upcoming)), now)}" if upcoming else "no cards yet"
         render.console.print(f"Nothing to review now — {later}. Try `quiz ask` for extra practice.")
         return ExitCode.OK
-    new_count = sum(1 for cid in queue if cid not in cards)
+    new_count = sum(1 for cid in queue if cid not in dues)
     render.console.print(f"[bold]Review[/]: {len(queue) - new_count} due, {new_count} new")
     rng = random.Random()
     posed = [pose(questions[cid], lang, rng) for cid in queue]
     round_ = rounds.Round(store, settings, rounds.Replies(), command="review")
     ending = rounds.run(round_, posed)
     lines = round_.tally.lines(lang)
-    upcoming = [c.due for c in store.cards() if c.card_id in questions]
+    upcoming = [when for cid, when in store.dues().items() if cid in questions]
     if upcoming:
         lines.append(("next due", _when(datetime.fromisoformat(min(upcoming)), environment.now())))
     render.summary(lines)
@@ -72,7 +72,9 @@ def review(limit: int | None, new: int | None, topics: list[str], lang: str | No
 
 def collect_stats(store: Store) -> dict:
     totals = {bank.topic: len(bank.questions) for bank in load_banks()}
-    return progress_stats.compute(store.cards(), store.reviews(), totals, environment.now())
+    now = environment.now()
+    history = store.history(environment.iso(environment.end_of_day(now)))
+    return progress_stats.compute(history, totals, environment.local_day(now))
 
 
 SHADES = ["[grey23]·[/]", "[green4]▪[/]", "[green3]▪[/]", "[green1]■[/]", "[bold bright_green]■[/]"]
@@ -80,7 +82,7 @@ BARS = " ▁▂▃▄▅▆▇█"
 
 
 def _heatmap(calendar: dict[str, int], now: datetime) -> str:
-    today = scheduling.local_day(now)
+    today = environment.local_day(now)
     weeks = 26
     start = today - timedelta(days=today.weekday() + 7 * (weeks - 1))
     peak = max(calendar.values(), default=1)

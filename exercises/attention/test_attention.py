@@ -1,0 +1,341 @@
+"""Hidden suite for attention: SDPA and multi-head attention against float64 references written here."""
+
+import math
+
+import pytest
+import torch
+
+from quizcli.testing import assert_close
+
+F64 = torch.float64
+LABELS = {
+    "dmodel_scale": "scores scaled by 1/√d_model instead of 1/√d_head",
+    "softmax_queries": "softmax over the query axis instead of the key axis",
+    "mask_zero": "masked scores filled with 0 instead of −inf (masked keys still get weight)",
+    "mask_after": "mask applied after the softmax (weights zeroed but not renormalised)",
+    "no_transpose": "heads split by reshape alone, without moving the head axis (view(B, H, L, d_head))",
+    "causal_no_diag": "causal mask excludes the diagonal (a query cannot attend to itself)",
+    "no_scale": "scores not scaled at all",
+}
+
+
+def expect_value_error(fn, what):
+    try:
+        fn()
+    except ValueError:
+        return
+    except Exception as exc:  # noqa: BLE001 - any other error is the wrong one
+        raise AssertionError(f"{what}: raised {type(exc).__name__} ({exc}); expected ValueError") from None
+    raise AssertionError(f"{what}: no error raised; expected ValueError")
+
+
+def ref_sdpa(q, k, v, mask=None, causal=False, scale=None, mistake=None):
+    q, k, v = q.double(), k.double(), v.double()
+    d = q.shape[-1]
+    scale = 1 / math.sqrt(d) if scale is None else scale
+    if mistake == "no_scale":
+        scale = 1.0
+    s = torch.einsum("...qd,...kd->...qk", q, k) * scale
+    lq, lk = s.shape[-2:]
+    keep = torch.ones(lq, lk, dtype=torch.bool)
+    if mask is not None:
+        keep = keep & mask
+    if causal:
+        keep = keep & torch.ones(lq, lk, dtype=torch.bool).tril(-1 if mistake == "causal_no_diag" else 0)
+    keep = keep.expand(s.shape)
+    if mistake == "mask_after":
+        w = torch.softmax(s, dim=-1) * keep
+    elif mistake == "mask_zero":
+        w = torch.softmax(s.masked_fill(~keep, 0.0), dim=-1)
+    else:
+        s = s.masked_fill(~keep, float("-inf"))
+        w = torch.softmax(s, dim=-2 if mistake == "softmax_queries" else -1)
+    return torch.einsum("...qk,...kd->...qd", w, v)
+
+
+def sdpa_mistakes(q, k, v, labels, **kw):
+    return {LABELS[m]: ref_sdpa(q, k, v, mistake=m, **kw) for m in labels}
+
+
+def rand(g, *shape, dtype=F64):
+    return torch.randn(*shape, generator=g, dtype=dtype)
+
+
+def random_keep_mask(g, shape):
+    """Random bool mask, every query row keeps at least one key (key 0)."""
+    m = torch.rand(*shape, generator=g) < 0.6
+    m[..., 0] = True
+    return m
+
+
+SDPA_ALL = ["no_scale", "softmax_queries", "mask_zero", "mask_after", "causal_no_diag"]
+
+
+@pytest.mark.parametrize("lead,lq,lk,d,dv,seed", [
+    ((2,), 5, 5, 8, 8, 0),
+    ((2, 3), 4, 7, 16, 5, 1),
+    ((), 1, 6, 3, 3, 2),
+    ((3, 2, 1), 6, 3, 4, 9, 3),
+])
+def test_sdpa_matches_float64_reference(solution, lead, lq, lk, d, dv, seed):
+    g = torch.Generator().manual_seed(seed)
+    q, k, v = rand(g, *lead, lq, d), rand(g, *lead, lk, d), rand(g, *lead, lk, dv)
+    out = solution.scaled_dot_product_attention(q, k, v)
+    assert_close(out, ref_sdpa(q, k, v), rtol=1e-9, atol=1e-10, name=f"attention output q{tuple(q.shape)}",
+                 mistakes=sdpa_mistakes(q, k, v, SDPA_ALL))
+
+
+def test_sdpa_explicit_scale_is_used(solution):
+    g = torch.Generator().manual_seed(4)
+    q, k, v = rand(g, 2, 5, 6), rand(g, 2, 5, 6), rand(g, 2, 5, 6)
+    out = solution.scaled_dot_product_attention(q, k, v, scale=0.7)
+    assert_close(out, ref_sdpa(q, k, v, scale=0.7), rtol=1e-9, atol=1e-10, name="output with scale=0.7",
+                 mistakes={"scale argument ignored (1/√d used)": ref_sdpa(q, k, v)})
+
+
+def test_sdpa_softmax_is_over_keys(solution):
+    # With v = all ones, each output is Σ_j w_ij · 1 = 1 exactly when the weights sum to 1 over the keys.
+    g = torch.Generator().manual_seed(5)
+    q, k = rand(g, 2, 4, 6, 8), rand(g, 2, 4, 6, 8)
+    v = torch.ones(2, 4, 6, 3, dtype=F64)
+    out = solution.scaled_dot_product_attention(q, k, v)
+    assert_close(out, v[..., :6, :], rtol=1e-9, atol=1e-10,
+                 name="output for v = ones (rows of the attention weights must sum to 1 over the keys)",
+                 mistakes=sdpa_mistakes(q, k, v, ["softmax_queries"]))
+
+
+@pytest.mark.parametrize("seed,mask_shape", [(6, (2, 5, 7)), (7, (1, 5, 7)), (8, (5, 7))])
+def test_sdpa_boolean_mask_true_means_keep(solution, seed, mask_shape):
+    g = torch.Generator().manual_seed(seed)
+    q, k, v = rand(g, 2, 5, 4), rand(g, 2, 7, 4), rand(g, 2, 7, 3)
+    mask = random_keep_mask(g, mask_shape)
+    out = solution.scaled_dot_product_attention(q, k, v, mask=mask)
+    assert_close(out, ref_sdpa(q, k, v, mask=mask), rtol=1e-9, atol=1e-10,
+                 name=f"output with a bool mask of shape {mask_shape} (True = keep)",
+                 mistakes={"mask inverted (True treated as 'masked out')": ref_sdpa(q, k, v, mask=~mask),
+                     **sdpa_mistakes(q, k, v, SDPA_ALL, mask=mask)})
+
+
+def test_sdpa_masked_keys_have_no_influence(solution):
+    g = torch.Generator().manual_seed(9)
+    q, k, v = rand(g, 3, 4, 5), rand(g, 3, 6, 5), rand(g, 3, 6, 2)
+    mask = torch.ones(3, 4, 6, dtype=torch.bool)
+    mask[..., 4:] = False  # the last two keys are padding
+    out1 = solution.scaled_dot_product_attention(q, k, v, mask=mask)
+    k2, v2 = k.clone(), v.clone()
+    k2[:, 4:] = 50.0
+    v2[:, 4:] = 1e4
+    out2 = solution.scaled_dot_product_attention(q, k2, v2, mask=mask)
+    assert_close(out2, out1, rtol=1e-9, atol=1e-9,
+                 name="output after changing k and v at masked (padding) keys — must not change",
+                 mistakes=sdpa_mistakes(q, k2, v2, ["mask_zero", "mask_after"], mask=mask))
+    assert_close(out1, ref_sdpa(q, k, v, mask=mask), rtol=1e-9, atol=1e-10, name="output with padding mask",
+                 mistakes=sdpa_mistakes(q, k, v, SDPA_ALL, mask=mask))
+
+
+def test_sdpa_causal_first_query_attends_only_to_itself(solution):
+    g = torch.Generator().manual_seed(10)
+    q, k, v = rand(g, 2, 5, 4), rand(g, 2, 5, 4), rand(g, 2, 5, 3)
+    out = solution.scaled_dot_product_attention(q, k, v, causal=True)
+    if torch.isnan(out[:, 0]).any():
+        raise AssertionError("causal output row 0 is NaN: query 0 has no key left, so the diagonal was masked; "
+                             "query i must keep keys j <= i (tril with diagonal 0)")
+    assert_close(out[:, 0], v[:, 0], rtol=1e-9, atol=1e-10, name="causal output of query 0 (must equal v[0])")
+    assert_close(out, ref_sdpa(q, k, v, causal=True), rtol=1e-9, atol=1e-10, name="causal output",
+                 mistakes=sdpa_mistakes(q, k, v, SDPA_ALL, causal=True))
+
+
+def test_sdpa_causal_future_keys_have_no_influence(solution):
+    g = torch.Generator().manual_seed(11)
+    q, k, v = rand(g, 1, 3, 7, 4), rand(g, 1, 3, 7, 4), rand(g, 1, 3, 7, 4)
+    out1 = solution.scaled_dot_product_attention(q, k, v, causal=True)
+    k2, v2 = k.clone(), v.clone()
+    k2[..., 4:, :] += 10
+    v2[..., 4:, :] += 100
+    out2 = solution.scaled_dot_product_attention(q, k2, v2, causal=True)
+    assert_close(out2[..., :4, :], out1[..., :4, :], rtol=1e-9, atol=1e-9,
+                 name="causal outputs of queries 0..3 after changing keys/values 4..6 (must not change)")
+
+
+def test_sdpa_causal_combined_with_mask(solution):
+    g = torch.Generator().manual_seed(12)
+    q, k, v = rand(g, 2, 6, 4), rand(g, 2, 6, 4), rand(g, 2, 6, 4)
+    mask = random_keep_mask(g, (2, 1, 6))
+    out = solution.scaled_dot_product_attention(q, k, v, mask=mask, causal=True)
+    assert_close(out, ref_sdpa(q, k, v, mask=mask, causal=True), rtol=1e-9, atol=1e-10,
+                 name="output with causal=True AND a padding mask (both apply)",
+                 mistakes={"mask ignored when causal=True": ref_sdpa(q, k, v, causal=True),
+                           "causal ignored when a mask is given": ref_sdpa(q, k, v, mask=mask),
+                           **sdpa_mistakes(q, k, v, SDPA_ALL, mask=mask, causal=True)})
+
+
+def test_sdpa_gradients_match_reference(solution):
+    g = torch.Generator().manual_seed(13)
+    base = [rand(g, 2, 5, 4), rand(g, 2, 6, 4), rand(g, 2, 6, 3)]
+    mask = random_keep_mask(g, (2, 5, 6))
+    w = rand(g, 2, 5, 3)
+    got = [t.clone().requires_grad_() for t in base]
+    (solution.scaled_dot_product_attention(*got, mask=mask) * w).sum().backward()
+    ref = [t.clone().requires_grad_() for t in base]
+    (ref_sdpa(*ref, mask=mask) * w).sum().backward()
+    for name, a, e in zip("qkv", got, ref):
+        assert a.grad is not None, f"no gradient reached {name}: keep the computation differentiable"
+        assert_close(a.grad, e.grad, rtol=1e-8, atol=1e-10, name=f"d loss / d {name}")
+
+
+def test_sdpa_keeps_float32(solution):
+    g = torch.Generator().manual_seed(14)
+    q, k, v = (rand(g, 2, 3, 4, 8, dtype=torch.float32) for _ in range(3))
+    out = solution.scaled_dot_product_attention(q, k, v, causal=True)
+    assert_close(out, ref_sdpa(q, k, v, causal=True), rtol=1e-5, atol=1e-5, dtype="float32",
+                 name="float32 causal output")
+
+
+# --- multi-head attention -------------------------------------------------------------------------
+
+def set_weights(mha, d_model, seed, bias=True):
+    g = torch.Generator().manual_seed(seed)
+    ws = {}
+    with torch.no_grad():
+        for name in ("q_proj", "k_proj", "v_proj", "o_proj"):
+            lin = getattr(mha, name)
+            assert isinstance(lin, torch.nn.Linear), f"{name} must be an nn.Linear, got {type(lin).__name__}"
+            assert tuple(lin.weight.shape) == (d_model, d_model), \
+                f"{name}.weight has shape {tuple(lin.weight.shape)}, expected {(d_model, d_model)}"
+            W = torch.randn(d_model, d_model, generator=g, dtype=F64) / math.sqrt(d_model)
+            b = torch.randn(d_model, generator=g, dtype=F64) * 0.1 if bias else None
+            lin.weight.copy_(W.to(lin.weight.dtype))
+            if bias:
+                assert lin.bias is not None, f"{name} must have a bias when bias=True"
+                lin.bias.copy_(b.to(lin.bias.dtype))
+            ws[name] = (W, b)
+    return ws
+
+
+def ref_mha(ws, x, n_heads, context=None, mask=None, causal=False, mistake=None):
+    """Per-head loop: head h = feature slice [h*dh, (h+1)*dh)."""
+    x = x.double()
+    c = x if context is None else context.double()
+
+    def lin(name, t):
+        W, b = ws[name]
+        return t @ W.T + (b if b is not None else 0)
+
+    q, k, v = lin("q_proj", x), lin("k_proj", c), lin("v_proj", c)
+    B, lq, dm = q.shape
+    lk = k.shape[1]
+    dh = dm // n_heads
+    if mistake == "no_transpose":
+        qh, kh, vh = (t.reshape(B, n_heads, t.shape[1], dh) for t in (q, k, v))
+        sub = None
+    else:
+        qh = torch.stack([q[..., h * dh:(h + 1) * dh] for h in range(n_heads)], 1)
+        kh = torch.stack([k[..., h * dh:(h + 1) * dh] for h in range(n_heads)], 1)
+        vh = torch.stack([v[..., h * dh:(h + 1) * dh] for h in range(n_heads)], 1)
+        sub = mistake
+    scale = 1 / math.sqrt(dm) if mistake == "dmodel_scale" else None
+    m = None if mask is None else mask.expand(B, n_heads, lq, lk)
+    o = ref_sdpa(qh, kh, vh, mask=m, causal=causal, scale=scale,
+                 mistake=sub if sub != "dmodel_scale" else None)
+    if mistake == "no_transpose":
+        o = o.reshape(B, lq, dm)
+    else:
+        o = torch.cat([o[:, h] for h in range(n_heads)], -1)
+    return lin("o_proj", o)
+
+
+MHA_ALL = ["dmodel_scale", "no_transpose", "softmax_queries", "mask_zero", "mask_after", "causal_no_diag"]
+
+
+def mha_mistakes(ws, x, n_heads, labels=MHA_ALL, **kw):
+    return {LABELS[m]: ref_mha(ws, x, n_heads, mistake=m, **kw) for m in labels}
+
+
+def test_mha_has_four_projections_and_rejects_bad_heads(solution):
+    mha = solution.MultiHeadAttention(12, 3)
+    for name in ("q_proj", "k_proj", "v_proj", "o_proj"):
+        lin = getattr(mha, name, None)
+        assert isinstance(lin, torch.nn.Linear), f"MultiHeadAttention.{name} must be an nn.Linear"
+        assert (lin.in_features, lin.out_features) == (12, 12), \
+            f"{name} is Linear({lin.in_features}, {lin.out_features}), expected Linear(12, 12)"
+    n = sum(p.numel() for p in mha.parameters())
+    assert n == 4 * (12 * 12 + 12), f"{n} parameters, expected 4·(12·12+12) = {4 * (12 * 12 + 12)}"
+    expect_value_error(lambda: solution.MultiHeadAttention(10, 3), "MultiHeadAttention(d_model=10, n_heads=3)")
+
+
+@pytest.mark.parametrize("d_model,n_heads,B,L,seed", [
+    (12, 3, 2, 5, 0), (16, 4, 1, 7, 1), (8, 1, 3, 4, 2), (10, 5, 2, 6, 3), (6, 6, 1, 3, 4),
+])
+def test_mha_self_attention_matches_reference(solution, d_model, n_heads, B, L, seed):
+    mha = solution.MultiHeadAttention(d_model, n_heads).double()
+    ws = set_weights(mha, d_model, seed)
+    x = torch.randn(B, L, d_model, generator=torch.Generator().manual_seed(100 + seed), dtype=F64)
+    out = mha(x)
+    assert_close(out, ref_mha(ws, x, n_heads), rtol=1e-8, atol=1e-10,
+                 name=f"MHA(d_model={d_model}, n_heads={n_heads}) output", mistakes=mha_mistakes(ws, x, n_heads))
+
+
+def test_mha_head_split_uses_contiguous_feature_slices(solution):
+    # Head h must read features [h*d_head, (h+1)*d_head) at EVERY position: view(B, L, H, dh).transpose(1, 2).
+    d_model, n_heads = 8, 2
+    mha = solution.MultiHeadAttention(d_model, n_heads).double()
+    ws = set_weights(mha, d_model, 20)
+    x = torch.randn(2, 6, d_model, generator=torch.Generator().manual_seed(21), dtype=F64)
+    assert_close(mha(x), ref_mha(ws, x, n_heads), rtol=1e-8, atol=1e-10, name="MHA output (head split)",
+                 mistakes=mha_mistakes(ws, x, n_heads, ["no_transpose", "dmodel_scale"]))
+
+
+def test_mha_causal_and_padding_mask(solution):
+    d_model, n_heads = 12, 4
+    mha = solution.MultiHeadAttention(d_model, n_heads).double()
+    ws = set_weights(mha, d_model, 30)
+    g = torch.Generator().manual_seed(31)
+    x = torch.randn(3, 6, d_model, generator=g, dtype=F64)
+    pad = torch.ones(3, 1, 1, 6, dtype=torch.bool)
+    pad[1, ..., 4:] = False
+    pad[2, ..., 2:] = False
+    out = mha(x, mask=pad, causal=True)
+    assert_close(out, ref_mha(ws, x, n_heads, mask=pad, causal=True), rtol=1e-8, atol=1e-10,
+                 name="MHA output with causal=True and a (B,1,1,L) padding mask",
+                 mistakes=mha_mistakes(ws, x, n_heads, mask=pad, causal=True))
+
+
+def test_mha_cross_attention_uses_context_for_keys_and_values(solution):
+    d_model, n_heads = 12, 3
+    mha = solution.MultiHeadAttention(d_model, n_heads).double()
+    ws = set_weights(mha, d_model, 40)
+    g = torch.Generator().manual_seed(41)
+    x = torch.randn(2, 4, d_model, generator=g, dtype=F64)
+    ctx = torch.randn(2, 7, d_model, generator=g, dtype=F64)
+    out = mha(x, context=ctx)
+    assert_close(out, ref_mha(ws, x, n_heads, context=ctx), rtol=1e-8, atol=1e-10,
+                 name="cross-attention output (queries from x, keys/values from context)",
+                 mistakes=mha_mistakes(ws, x, n_heads, context=ctx))
+
+
+def test_mha_gradients_reach_all_weights(solution):
+    d_model, n_heads = 8, 2
+    mha = solution.MultiHeadAttention(d_model, n_heads).double()
+    ws = set_weights(mha, d_model, 50)
+    g = torch.Generator().manual_seed(51)
+    x = torch.randn(2, 5, d_model, generator=g, dtype=F64)
+    w = torch.randn(2, 5, d_model, generator=g, dtype=F64)
+    (mha(x, causal=True) * w).sum().backward()
+    leaves = {n: (W.clone().requires_grad_(), b.clone().requires_grad_()) for n, (W, b) in ws.items()}
+    (ref_mha(leaves, x, n_heads, causal=True) * w).sum().backward()
+    for name, (W, b) in leaves.items():
+        lin = getattr(mha, name)
+        assert lin.weight.grad is not None, f"no gradient reached {name}.weight"
+        assert_close(lin.weight.grad, W.grad, rtol=1e-7, atol=1e-10, name=f"d loss / d {name}.weight")
+        assert_close(lin.bias.grad, b.grad, rtol=1e-7, atol=1e-10, name=f"d loss / d {name}.bias")
+
+
+def test_mha_float32_without_bias(solution):
+    d_model, n_heads = 16, 4
+    mha = solution.MultiHeadAttention(d_model, n_heads, bias=False)
+    assert all(getattr(mha, n).bias is None for n in ("q_proj", "k_proj", "v_proj", "o_proj")), \
+        "bias=False must create the projections without bias"
+    ws = set_weights(mha, d_model, 60, bias=False)
+    x = torch.randn(2, 5, d_model, generator=torch.Generator().manual_seed(61))
+    out = mha(x)
+    assert_close(out, ref_mha(ws, x, n_heads), rtol=1e-4, atol=1e-5, dtype="float32", name="float32 MHA output")

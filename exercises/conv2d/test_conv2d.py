@@ -1,0 +1,160 @@
+"""Hidden suite for conv2d: NumPy cross-correlation against torch.nn.functional.conv2d (float64)."""
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from quizcli.testing import assert_close
+
+
+def pair(v):
+    return (v, v) if isinstance(v, int) else tuple(v)
+
+
+def torch_ref(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
+    out = F.conv2d(torch.from_numpy(np.asarray(x, np.float64)), torch.from_numpy(np.asarray(w, np.float64)),
+                   None if b is None else torch.from_numpy(np.asarray(b, np.float64)),
+                   stride=stride, padding=padding, dilation=dilation, groups=groups)
+    return out.numpy()
+
+
+def mistakes(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
+    kw = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+    good = torch_ref(x, w, b, **kw)
+    found = {"kernel flipped (true convolution instead of cross-correlation)":
+             torch_ref(x, w[:, :, ::-1, ::-1].copy(), b, **kw),
+             "output size off by one (missing the + 1 in (H + 2p − d(k−1) − 1)//s + 1)": good[..., :-1, :-1]}
+    try:
+        found["padding ignored"] = torch_ref(x, w, b, **{**kw, "padding": 0})
+    except RuntimeError:
+        pass
+    found["stride ignored (stride 1 used)"] = torch_ref(x, w, b, **{**kw, "stride": 1})
+    try:
+        found["dilation ignored (dilation 1 used)"] = torch_ref(x, w, b, **{**kw, "dilation": 1})
+    except RuntimeError:
+        pass
+    return {k: v for k, v in found.items() if v is not None}
+
+
+def data(seed, n, c, h, wd, c_out, kh, kw, groups=1, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, c, h, wd)).astype(dtype)
+    w = rng.standard_normal((c_out, c // groups, kh, kw)).astype(dtype)
+    b = rng.standard_normal(c_out).astype(dtype)
+    return x, w, b
+
+
+def check(solution, x, w, b=None, rtol=1e-10, atol=1e-10, what="conv2d output", **kw):
+    got = solution.conv2d(x, w, b, **kw)
+    expected = torch_ref(x, w, b, **kw)
+    args = ", ".join(f"{k}={v}" for k, v in kw.items())
+    assert_close(got, expected, rtol=rtol, atol=atol, name=f"{what} (x{x.shape}, w{w.shape}, {args})",
+                 mistakes=mistakes(x, w, b, **kw))
+    return got
+
+
+def test_single_channel_is_cross_correlation_not_convolution(solution):
+    x = np.arange(25, dtype=np.float64).reshape(1, 1, 5, 5)
+    w = np.array([[[[1.0, 2.0], [0.0, -1.0]]]])  # asymmetric: flipping it changes the result
+    got = check(solution, x, w, what="2×2 kernel on a 5×5 ramp")
+    assert got[0, 0, 0, 0] == pytest.approx(1 * 0 + 2 * 1 + 0 * 5 - 1 * 6), \
+        f"out[0,0,0,0] = {got[0, 0, 0, 0]}, expected w·x[0:2, 0:2] = -4 (weight[p, q] multiplies x[p, q])"
+
+
+@pytest.mark.parametrize("shape,kw", [
+    ((2, 3, 7, 6, 4, 3, 3), dict()),
+    ((1, 2, 9, 9, 3, 3, 3), dict(stride=2, padding=1)),
+    ((2, 4, 8, 11, 6, 3, 2), dict(stride=(2, 3), padding=(1, 0))),
+    ((1, 3, 10, 10, 2, 3, 3), dict(dilation=2, padding=2)),
+    ((3, 1, 6, 5, 5, 1, 1), dict()),
+    ((1, 2, 12, 9, 3, 5, 3), dict(stride=3, padding=(2, 1), dilation=(1, 2))),
+])
+def test_matches_torch_conv2d(solution, shape, kw):
+    n, c, h, wd, c_out, kh, kwid = shape
+    x, w, b = data(sum(shape), n, c, h, wd, c_out, kh, kwid)
+    check(solution, x, w, b, **kw)
+
+
+@pytest.mark.parametrize("h,k,s,p,d", [(7, 3, 2, 0, 1), (8, 3, 2, 1, 1), (10, 3, 3, 0, 2), (5, 5, 1, 2, 1),
+                                       (6, 2, 4, 0, 1), (9, 4, 2, 3, 2)])
+def test_output_size_formula(solution, h, k, s, p, d):
+    x, w, _ = data(h * k, 1, 1, h, h, 1, k, k)
+    got = np.asarray(solution.conv2d(x, w, stride=s, padding=p, dilation=d))
+    size = (h + 2 * p - d * (k - 1) - 1) // s + 1
+    assert got.shape == (1, 1, size, size), (
+        f"H={h}, k={k}, stride={s}, padding={p}, dilation={d}: output shape {got.shape}, expected (1, 1, {size}, "
+        f"{size}) = (H + 2p − d·(k−1) − 1)//s + 1")
+    check(solution, x, w, stride=s, padding=p, dilation=d)
+
+
+def test_padding_adds_zeros_on_every_side(solution):
+    x = np.ones((1, 1, 3, 4))
+    w = np.ones((1, 1, 3, 3))
+    got = check(solution, x, w, padding=1, what="3×3 box filter on ones with padding=1")
+    assert got[0, 0, 0, 0] == pytest.approx(4.0) and got[0, 0, 1, 1] == pytest.approx(9.0), \
+        f"corner = {got[0, 0, 0, 0]} (expected 4: 5 of the 9 taps are padding zeros), centre = {got[0, 0, 1, 1]} " \
+        "(expected 9)"
+
+
+def test_stride_skips_positions(solution):
+    x, w, b = data(40, 2, 2, 9, 8, 3, 3, 3)
+    check(solution, x, w, b, stride=(2, 3), what="strided output")
+
+
+def test_dilation_spreads_the_kernel_taps(solution):
+    x, w, b = data(41, 1, 2, 11, 10, 2, 3, 2)
+    check(solution, x, w, b, dilation=(3, 2), what="dilated output")
+
+
+@pytest.mark.parametrize("c,c_out,groups", [(4, 6, 2), (6, 6, 6), (6, 3, 3), (3, 6, 3)])
+def test_groups_connect_each_output_group_to_its_input_group(solution, c, c_out, groups):
+    x, w, b = data(50 + groups, 2, c, 6, 7, c_out, 3, 3, groups=groups)
+    check(solution, x, w, b, padding=1, groups=groups, what=f"grouped conv (groups={groups})")
+
+
+def test_bias_is_added_per_output_channel(solution):
+    x = np.zeros((2, 2, 4, 4))
+    w = np.ones((3, 2, 2, 2))
+    b = np.array([1.0, -2.0, 0.5])
+    got = np.asarray(solution.conv2d(x, w, b))
+    expected = np.broadcast_to(b.reshape(1, 3, 1, 1), (2, 3, 3, 3))
+    assert_close(got, expected, rtol=0, atol=1e-12, name="output of a zero input with bias (must equal b[o])")
+
+
+def test_float32_stays_float32(solution):
+    x, w, b = data(60, 2, 3, 8, 8, 4, 3, 3, dtype=np.float32)
+    got = solution.conv2d(x, w, b, padding=1, stride=2)
+    assert_close(got, torch_ref(x, w, b, padding=1, stride=2), rtol=1e-5, atol=1e-5, dtype="float32",
+                 name="float32 output")
+
+
+def test_kernel_covering_the_whole_padded_input(solution):
+    x, w, b = data(61, 1, 2, 3, 4, 2, 5, 6)
+    check(solution, x, w, b, padding=1, what="kernel as large as the padded input (1×1 output)")
+
+
+def test_inputs_are_not_modified(solution):
+    x, w, b = data(62, 1, 2, 5, 5, 2, 3, 3)
+    x0, w0, b0 = x.copy(), w.copy(), b.copy()
+    solution.conv2d(x, w, b, padding=1)
+    assert np.array_equal(x, x0) and np.array_equal(w, w0) and np.array_equal(b, b0), \
+        "conv2d modified its input arrays in place"
+
+
+def expect_value_error(fn, what):
+    try:
+        fn()
+    except ValueError:
+        return
+    except Exception as exc:  # noqa: BLE001 - any other error is the wrong one
+        raise AssertionError(f"{what}: raised {type(exc).__name__} ({exc}); expected ValueError") from None
+    raise AssertionError(f"{what}: no error raised; expected ValueError")
+
+
+def test_bad_shapes_raise_value_error(solution):
+    x = np.zeros((1, 4, 5, 5))
+    expect_value_error(lambda: solution.conv2d(x, np.zeros((2, 3, 3, 3))), "4 input channels, weight expects 3")
+    expect_value_error(lambda: solution.conv2d(x, np.zeros((3, 2, 3, 3)), groups=2),
+                       "3 output channels with groups=2")
+    expect_value_error(lambda: solution.conv2d(x, np.zeros((2, 4, 7, 7))), "7×7 kernel on a 5×5 input, no padding")

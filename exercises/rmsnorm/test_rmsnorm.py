@@ -1,0 +1,164 @@
+"""Hidden suite for rmsnorm: RMSNorm against a float64 reference written here."""
+
+import pytest
+import torch
+
+from quizcli.testing import assert_close
+
+F64 = torch.float64
+LABELS = {
+    "layernorm": "mean subtracted first (that is LayerNorm, not RMSNorm)",
+    "eps_outside": "eps added outside the square root: x / (√mean(x²) + eps)",
+    "dim0": "normalised over the first dimension instead of the last",
+    "dim_m2": "normalised over dimension −2 instead of the last",
+    "sum": "sum of squares instead of their mean",
+    "no_weight": "weight not applied",
+}
+
+
+def ref(x, weight=None, eps=1e-6, mistake=None):
+    x = x.double()
+    dim = {"dim0": 0, "dim_m2": -2}.get(mistake, -1)
+    if mistake == "layernorm":
+        x = x - x.mean(-1, keepdim=True)
+    ms = (x * x).sum(dim, keepdim=True) if mistake == "sum" else (x * x).mean(dim, keepdim=True)
+    y = x / (ms.sqrt() + eps) if mistake == "eps_outside" else x / (ms + eps).sqrt()
+    if weight is not None and mistake != "no_weight":
+        y = y * weight.double()
+    return y
+
+
+def mistakes(x, labels=("layernorm", "eps_outside", "dim0", "dim_m2", "sum", "no_weight"), **kw):
+    out = {}
+    for m in labels:
+        if m in ("dim0", "dim_m2") and x.dim() < 2:
+            continue
+        try:
+            out[LABELS[m]] = ref(x, mistake=m, **kw)
+        except (IndexError, RuntimeError):
+            pass
+    return out
+
+
+def make(solution, dim, eps=1e-6, seed=None, dtype=torch.float32):
+    norm = solution.RMSNorm(dim, eps=eps).to(dtype)
+    if seed is None:
+        return norm, None
+    w = 0.5 + torch.rand(dim, generator=torch.Generator().manual_seed(seed), dtype=F64)
+    with torch.no_grad():
+        norm.weight.copy_(w)
+    return norm, w
+
+
+def test_weight_is_a_ones_parameter_of_shape_dim(solution):
+    norm = solution.RMSNorm(7)
+    assert isinstance(norm, torch.nn.Module), "RMSNorm must be an nn.Module"
+    w = getattr(norm, "weight", None)
+    assert isinstance(w, torch.nn.Parameter), "RMSNorm.weight must be an nn.Parameter"
+    assert tuple(w.shape) == (7,), f"weight shape {tuple(w.shape)}, expected (7,)"
+    assert bool((w == 1).all()), "weight must be initialised to ones"
+    names = [n for n, _ in norm.named_parameters()]
+    assert names == ["weight"], f"parameters {names}; expected only ['weight'] (RMSNorm has no bias)"
+
+
+@pytest.mark.parametrize("shape,eps,seed", [
+    ((4, 8), 1e-6, 0), ((2, 3, 7), 1e-5, 1), ((1, 16), 1e-6, 2), ((3, 5, 2, 4), 1e-3, 3), ((6, 1), 1e-6, 4),
+])
+def test_matches_float64_reference(solution, shape, eps, seed):
+    norm, w = make(solution, shape[-1], eps=eps, seed=seed, dtype=F64)
+    x = torch.randn(shape, generator=torch.Generator().manual_seed(100 + seed), dtype=F64)
+    out = norm(x)
+    assert_close(out, ref(x, w, eps), rtol=1e-10, atol=1e-12, dtype="float64",
+                 name=f"RMSNorm({shape[-1]}, eps={eps}) on x{shape}", mistakes=mistakes(x, weight=w, eps=eps))
+
+
+def test_does_not_subtract_the_mean(solution):
+    # Rows with a large common offset: LayerNorm removes it, RMSNorm keeps it (output ≈ +1 everywhere).
+    norm, _ = make(solution, 6, dtype=F64)
+    g = torch.Generator().manual_seed(5)
+    x = 10.0 + 0.5 * torch.randn(3, 6, generator=g, dtype=F64)
+    assert_close(norm(x), ref(x), rtol=1e-10, atol=1e-12, name="RMSNorm of rows ≈ 10 + noise",
+                 mistakes=mistakes(x, labels=("layernorm", "sum", "eps_outside")))
+
+
+def test_normalises_over_the_last_dimension_only(solution):
+    norm, w = make(solution, 5, seed=6, dtype=F64)
+    g = torch.Generator().manual_seed(7)
+    row_scale = torch.tensor([0.1, 1.0, 10.0, 100.0], dtype=F64).view(4, 1, 1)
+    x = torch.randn(4, 3, 5, generator=g, dtype=F64) * row_scale
+    out = norm(x)
+    assert_close(out, ref(x, w), rtol=1e-10, atol=1e-12, name="RMSNorm over rows of very different scales",
+                 mistakes=mistakes(x, weight=w))
+    rms = out.div(w).pow(2).mean(-1).sqrt()
+    assert_close(rms, torch.ones_like(rms), rtol=1e-3, atol=1e-3,
+                 name="root-mean-square of each output row (before the weight) — must be ≈ 1")
+
+
+def test_mean_of_squares_not_sum(solution):
+    # With the sum, the output would shrink by √dim.
+    norm, _ = make(solution, 16, dtype=F64)
+    x = torch.randn(2, 16, generator=torch.Generator().manual_seed(8), dtype=F64)
+    assert_close(norm(x), ref(x), rtol=1e-10, atol=1e-12, name="RMSNorm(16) output",
+                 mistakes=mistakes(x, labels=("sum", "layernorm")))
+
+
+@pytest.mark.parametrize("scale,eps", [(1e-3, 1e-6), (0.05, 1e-2)])
+def test_eps_is_inside_the_square_root(solution, scale, eps):
+    # Small inputs: mean(x²) is comparable to eps, so √(ms + eps) and √ms + eps differ a lot.
+    norm, _ = make(solution, 8, eps=eps, dtype=F64)
+    x = scale * torch.randn(3, 8, generator=torch.Generator().manual_seed(9), dtype=F64)
+    assert_close(norm(x), ref(x, eps=eps), rtol=1e-9, atol=1e-12,
+                 name=f"RMSNorm(eps={eps}) of inputs of size ~{scale}",
+                 mistakes=mistakes(x, eps=eps, labels=("eps_outside", "layernorm", "sum")))
+
+
+def test_zero_input_gives_zeros_not_nan(solution):
+    norm, _ = make(solution, 4)
+    out = norm(torch.zeros(2, 4))
+    assert bool(torch.isfinite(out).all()) and bool((out == 0).all()), \
+        f"RMSNorm of zeros gave {out[0].tolist()}…; expected zeros (eps keeps the division finite)"
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16], ids=["float16", "bfloat16"])
+def test_half_inputs_return_their_own_dtype(solution, dtype):
+    norm, w = make(solution, 12, seed=10, dtype=torch.float32)
+    x = torch.randn(3, 4, 12, generator=torch.Generator().manual_seed(11)).to(dtype)
+    out = norm(x)
+    assert out.dtype == dtype, f"output dtype {out.dtype} for a {dtype} input with float32 weight; expected {dtype}" \
+                               " (compute in float32, then cast back to the input dtype)"
+    tol = 1e-2 if dtype == torch.float16 else 2e-2
+    assert_close(out, ref(x, w), rtol=tol, atol=tol, name=f"{dtype} output", mistakes=mistakes(x, weight=w))
+
+
+def test_float16_large_values_do_not_overflow(solution):
+    # 300² = 90 000 > 65 504 (fp16 max): squaring in fp16 gives inf and the output collapses to 0.
+    norm, _ = make(solution, 8, dtype=torch.float16)
+    x = (300 * torch.randn(2, 8, generator=torch.Generator().manual_seed(12))).to(torch.float16)
+    out = norm(x)
+    assert out.dtype == torch.float16, f"output dtype {out.dtype}, expected float16"
+    if not bool(torch.isfinite(out).all()) or bool((out == 0).all()):
+        raise AssertionError("fp16 input with values ~300 gave inf/NaN or all zeros: x² overflowed in float16; "
+                             "compute the statistics in float32")
+    assert_close(out, ref(x), rtol=1e-2, atol=1e-2, name="fp16 output for large inputs")
+
+
+def test_module_in_bfloat16_keeps_bfloat16(solution):
+    norm, w = make(solution, 10, seed=13, dtype=torch.bfloat16)
+    x = torch.randn(5, 10, generator=torch.Generator().manual_seed(14)).to(torch.bfloat16)
+    out = norm(x)
+    assert out.dtype == torch.bfloat16, f"output dtype {out.dtype}, expected bfloat16"
+    assert_close(out, ref(x, norm.weight.detach()), rtol=2e-2, atol=2e-2, name="bf16 module on bf16 input")
+
+
+def test_gradients_match_reference(solution):
+    norm, w = make(solution, 6, eps=1e-5, seed=15, dtype=F64)
+    g = torch.Generator().manual_seed(16)
+    x0 = torch.randn(4, 6, generator=g, dtype=F64)
+    up = torch.randn(4, 6, generator=g, dtype=F64)
+    x = x0.clone().requires_grad_()
+    (norm(x) * up).sum().backward()
+    xr, wr = x0.clone().requires_grad_(), w.clone().requires_grad_()
+    (ref(xr, wr, eps=1e-5) * up).sum().backward()
+    assert x.grad is not None and norm.weight.grad is not None, "gradients must reach x and weight"
+    assert_close(x.grad, xr.grad, rtol=1e-8, atol=1e-12, name="d loss / d x")
+    assert_close(norm.weight.grad, wr.grad, rtol=1e-8, atol=1e-12, name="d loss / d weight")

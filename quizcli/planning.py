@@ -1,0 +1,34 @@
+"""Today's review queue. Pure: due cards and new cards in, an ordered list of card ids out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class Due:
+    card_id: str
+    topic: str
+    due: str
+
+
+def interleave(items: list, key) -> list:
+    """Round-robin over groups (topics), keeping each group's order: no long runs of one topic."""
+    groups: dict = {}
+    for item in items:
+        groups.setdefault(key(item), []).append(item)
+    result = []
+    queues = list(groups.values())
+    while queues:
+        result += [queue.pop(0) for queue in queues]
+        queues = [queue for queue in queues if queue]
+    return result
+
+
+def plan_review(due: list[Due], new_ids: list[tuple[str, str]], new_allowed: int, limit: int | None) -> list[str]:
+    """Today's queue: due cards oldest-overdue first, topics interleaved; then new cards up to the allowance."""
+    ordered = interleave(sorted(due, key=lambda d: d.due), key=lambda d: d.topic)
+    queue = [d.card_id for d in ordered]
+    fresh = interleave(new_ids, key=lambda pair: pair[1])[: max(new_allowed, 0)]
+    queue += [card_id for card_id, _ in fresh]
+    return queue[:limit] if limit is not None else queue
