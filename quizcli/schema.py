@@ -135,12 +135,20 @@ def _validate_question(check: _Checker, q: dict) -> None:
      "open": _open}[kind](check, q)
 
 
+def _listed(check: _Checker, q: dict, key: str, minimum: int, problem: str) -> list | None:
+    """A list of texts (or {en, zh}) with at least ``minimum`` items, or None after reporting ``problem``."""
+    items = q.get(key)
+    if not isinstance(items, list) or len(items) < minimum:
+        check.add(q.line_of(key), problem)
+        return None
+    check.text_or_bilingual(items, key, q.line_of(key))
+    return items
+
+
 def _choices(check: _Checker, q: dict) -> None:
-    choices = q.get("choices")
-    if not isinstance(choices, list) or len(choices) < 2:
-        check.add(q.line_of("choices"), "'choices' must list at least two options")
+    choices = _listed(check, q, "choices", 2, "'choices' must list at least two options")
+    if choices is None:
         return
-    check.text_or_bilingual(choices, "choices", q.line_of("choices"))
     valid = LETTERS[: len(choices)]
     correct = q.get("correct")
     letters = [correct] if q["type"] == "mcq" else correct
@@ -218,21 +226,13 @@ def _cloze(check: _Checker, q: dict) -> None:
 
 
 def _order(check: _Checker, q: dict) -> None:
-    items = q.get("items")
-    if not isinstance(items, list) or len(items) < 3:
-        check.add(q.line_of("items"), "'items' must list at least three steps, in the right order")
-        return
-    check.text_or_bilingual(items, "items", q.line_of("items"))
-    if len({str(item) for item in items}) != len(items):
+    items = _listed(check, q, "items", 3, "'items' must list at least three steps, in the right order")
+    if items is not None and len({str(item) for item in items}) != len(items):
         check.add(q.line_of("items"), "'items' has duplicate steps")
 
 
 def _open(check: _Checker, q: dict) -> None:
-    points = q.get("key_points")
-    if not isinstance(points, list) or not points:
-        check.add(q.line_of("key_points"), "'key_points' must list the points a good answer makes")
-        return
-    check.text_or_bilingual(points, "key_points", q.line_of("key_points"))
+    _listed(check, q, "key_points", 1, "'key_points' must list the points a good answer makes")
 
 
 def cross_check(banks: list[tuple[Path, dict]]) -> list[Problem]:

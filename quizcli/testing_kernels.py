@@ -204,11 +204,15 @@ class Guard:
                               "width (n_cols, seq_len) instead of the tensor's strides")
             message = (f"your kernel wrote {len(idx)} value(s) outside the {what} tensor ({', '.join(parts)}): "
                        f"likely {'; or '.join(causes)}")
-            _UNSAFE.append(message)
+            _UNSAFE.setdefault(_current_suite(), message)
             raise AssertionError(message)
 
 
-_UNSAFE: list[str] = []
+_UNSAFE: dict[str, str] = {}  # suite file -> first out-of-bounds write seen there
+
+
+def _current_suite() -> str:
+    return os.environ.get("PYTEST_CURRENT_TEST", "").split("::", 1)[0]
 
 
 def require_memory_safe() -> None:
@@ -218,7 +222,7 @@ def require_memory_safe() -> None:
     lands in someone else's memory and can abort the whole process (the interpreter checks nothing).
     Put the guarded tests first in the suite.
     """
-    if _UNSAFE:
+    if _current_suite() in _UNSAFE:
         import pytest
 
         pytest.fail("not run: an earlier test caught your kernel writing outside its output tensor "

@@ -97,12 +97,18 @@ def _count(home):
         return 0
 
 
+def _review_answering(home, lines: list[str]) -> subprocess.Popen:
+    """A review in a real process that has answered (and committed) ``lines`` and waits for more."""
+    process = _start_review(at(0))
+    process.stdin.write("".join(f"{line}\n" for line in lines))
+    process.stdin.flush()
+    assert _wait_for(lambda: _count(home) == len(lines))
+    return process
+
+
 def test_kill_9_mid_review_loses_no_given_answer(isolated):
     home = isolated / "home"
-    process = _start_review(at(0))
-    process.stdin.write("a\nb\n")
-    process.stdin.flush()
-    assert _wait_for(lambda: _count(home) == 2)
+    process = _review_answering(home, ["a", "b"])
     process.kill()
     process.wait()
     db = sqlite3.connect(home / "quiz.db")
@@ -113,10 +119,7 @@ def test_kill_9_mid_review_loses_no_given_answer(isolated):
 
 def test_ctrl_c_mid_review_keeps_answers_and_prints_a_summary(isolated):
     home = isolated / "home"
-    process = _start_review(at(0))
-    process.stdin.write("a\n")
-    process.stdin.flush()
-    assert _wait_for(lambda: _count(home) == 1)
+    process = _review_answering(home, ["a"])
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=30)
     assert process.returncode == 130
