@@ -28,3 +28,25 @@ def report(rows: list[tuple[str, float]], baseline: str) -> None:
     width = max(len(name) for name, _ in rows)
     for name, seconds in rows:
         print(f"{name:<{width}}  {seconds * 1000:8.1f} ms   {seconds / base:5.2f}× {baseline}")
+
+
+def grade_reference(exercise, env: dict | None = None) -> tuple[float, dict]:
+    """Wall time of `quiz grade` on an exercise's reference, and its JSON report."""
+    import json
+
+    started = time.perf_counter()
+    result = subprocess.run(QUIZ + ["grade", exercise.slug, "--file", str(exercise.solution), "--json"],
+                            capture_output=True, text=True, env={**os.environ, **(env or {})}, check=False)
+    seconds = time.perf_counter() - started
+    try:
+        return seconds, json.loads(result.stdout)
+    except json.JSONDecodeError:
+        return seconds, {"passed": False, "tests": [], "message": result.stderr.strip()[-200:]}
+
+
+def gradable(requirement: str) -> list:
+    """The exercises that need ``requirement`` and that this machine can grade."""
+    from quizcli.content import load_exercises
+    from quizcli.exercises import missing_requirements
+
+    return [e for e in load_exercises() if requirement in e.requires and not missing_requirements(e.requires)]

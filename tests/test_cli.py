@@ -108,3 +108,8 @@ def test_doctor_json_shape(course):
     assert all(set(check) >= {"name", "ok", "detail", "fix"} for check in report["checks"])
     assert all(check["fix"] for check in report["checks"] if not check["ok"])
     assert report["exercises"] == {"echo": True}
+
+
+def test_optimize_says_when_there_is_too_little_history(course):
+    result = run_quiz("optimize")
+    assert result.returncode == 0 and "0 reviews so far" in result.stdout and "keeping the defaults" in result.stdout

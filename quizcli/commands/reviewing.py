@@ -131,20 +131,19 @@ def optimize() -> int:
     """Fit FSRS parameters to the review history with the package's optimizer, when it is installed."""
     from fsrs import ReviewLog
 
-    store = Store()
-    logs = [ReviewLog.from_json(raw) for raw in store.review_logs()]
+    logs = [ReviewLog.from_json(raw) for raw in Store().review_logs()]
+    minimum = 512
+    if len(logs) < minimum:
+        render.console.print(f"[yellow]{len(logs)} reviews so far: FSRS needs about {minimum} before fitted "
+                             "parameters beat the defaults; keeping the defaults[/]")
+        return ExitCode.OK
     try:
         from fsrs import Optimizer
-        optimizer = Optimizer(logs)
-        parameters = optimizer.compute_optimal_parameters()
+
+        parameters = Optimizer(logs).compute_optimal_parameters()
     except ImportError:
         render.error("the optimizer needs extra packages: pip install 'fsrs[optimizer]'")
         return ExitCode.ERROR
-    minimum = 512
-    if len(logs) < minimum:
-        render.console.print(f"[yellow]only {len(logs)} reviews: FSRS needs about {minimum} before fitted "
-                             "parameters beat the defaults; keeping the defaults[/]")
-        return ExitCode.OK
     config.save_parameters(list(parameters))
     render.console.print(f"saved {len(parameters)} fitted FSRS parameters to {config.parameters_path()}")
     return ExitCode.OK
