@@ -20,6 +20,7 @@ MESSAGE_LIMIT = 800
 SENTINEL = "__quiz_session_finished__"
 _channel = None
 _messages: dict[str, str] = {}
+_timeouts: set[str] = set()  # tests that failed because their own deadline passed (e.g. hung ranks)
 
 
 def load_solution(path: str):
@@ -89,6 +90,8 @@ def pytest_runtest_makereport(item, call):
     report = outcome.get_result()
     if call.excinfo is not None and report.failed:
         _messages[item.nodeid] = describe_exception(call.excinfo.value)
+        if type(call.excinfo.value).__name__ == "RanksTimedOut":
+            _timeouts.add(item.nodeid)
 
 
 def pytest_runtest_logreport(report):
@@ -98,6 +101,8 @@ def pytest_runtest_logreport(report):
         outcome = report.outcome
         if report.when != "call" and report.failed:
             outcome = "error"
+        elif report.failed and report.nodeid in _timeouts:
+            outcome = "timeout"
         message = _messages.get(report.nodeid, "")
         if report.skipped and isinstance(report.longrepr, tuple):
             message = str(report.longrepr[2])

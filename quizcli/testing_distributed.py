@@ -82,15 +82,10 @@ def _is_peer_loss(text: str) -> bool:
 
 
 def _last_user_frame(tb) -> str:
-    """`file:line in func: code` for the innermost frame outside torch, the stdlib and this module."""
+    """`file:line in func: code` for the innermost frame outside libraries, the stdlib and this module."""
     frames = traceback.extract_tb(tb)
-    skip = (os.path.dirname(os.__file__), os.path.dirname(__file__) + os.sep + "testing_distributed")
-    try:
-        import torch
-        skip += (os.path.dirname(torch.__file__),)
-    except ImportError:
-        pass
-    user = [f for f in frames if not f.filename.startswith(skip)]
+    skip = (os.path.dirname(os.__file__), os.path.splitext(__file__)[0])
+    user = [f for f in frames if not f.filename.startswith(skip) and f"{os.sep}site-packages{os.sep}" not in f.filename]
     frame = (user or frames or [None])[-1]
     if frame is None:
         return ""

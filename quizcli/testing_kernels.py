@@ -65,12 +65,12 @@ class LaunchCounter:
 
 
 def _kernel_name(kernel) -> str:
+    """The Python name under jit/autotune/heuristics wrappers (each keeps the wrapped object in ``.fn``)."""
     inner = kernel
     for _ in range(5):
-        if hasattr(inner, "fn") and not callable(getattr(inner, "__wrapped__", None)) and hasattr(inner.fn, "__name__"):
-            inner = inner.fn
-        else:
+        if not hasattr(inner, "fn"):
             break
+        inner = inner.fn
     return getattr(inner, "__name__", type(kernel).__name__)
 
 

@@ -1,0 +1,164 @@
+"""Hidden suite for pipeline_gpipe: a GPipe step over real gloo ranks (forked processes), one stage each."""
+
+import contextlib
+
+import pytest
+import torch
+import torch.distributed as dist
+import torch.distributed.distributed_c10d as c10d
+
+from quizcli.testing import assert_close
+from quizcli.testing_distributed import RanksTimedOut, run_ranks
+
+TIMEOUT = 8
+DIMS = {2: [5, 6, 3], 3: [5, 6, 4, 3], 4: [5, 6, 4, 5, 3]}
+TOL = {"rtol": 1e-10, "atol": 1e-12}
+_deadlocked = []
+
+
+def build_stage(rank, world_size, seed):
+    dims = DIMS[world_size]
+    torch.manual_seed(1000 * seed + rank)
+    linear = torch.nn.Linear(dims[rank], dims[rank + 1], dtype=torch.float64)
+    return linear if rank == world_size - 1 else torch.nn.Sequential(linear, torch.nn.Tanh())
+
+
+def make_batch(world_size, seed, batch_size):
+    g = torch.Generator().manual_seed(seed)
+    dims = DIMS[world_size]
+    return (torch.randn(batch_size, dims[0], generator=g, dtype=torch.float64),
+            torch.randn(batch_size, dims[-1], generator=g, dtype=torch.float64))
+
+
+@contextlib.contextmanager
+def logging_p2p(log):
+    names = ["send", "recv", "isend", "irecv"]
+    saved = {(mod, name): getattr(mod, name) for mod in (dist, c10d) for name in names}
+
+    depth = [0]  # send() is built on isend(): log the outermost call only
+
+    def logged(name, original):
+        def call(tensor, *args, **kwargs):
+            if depth[0] == 0:
+                log.append((name, tuple(tensor.shape)))
+            depth[0] += 1
+            try:
+                return original(tensor, *args, **kwargs)
+            finally:
+                depth[0] -= 1
+        call.__name__ = original.__name__
+        return call
+
+    wrappers = {name: logged(name, getattr(c10d, name)) for name in names}
+    try:
+        for mod, name in saved:
+            setattr(mod, name, wrappers[name])
+        yield
+    finally:
+        for (mod, name), original in saved.items():
+            setattr(mod, name, original)
+
+
+def pipe_worker(rank, world_size, solution, seed, batch_size, n_micro):
+    stage = build_stage(rank, world_size, seed)
+    x, y = make_batch(world_size, seed, batch_size)
+    log = []
+    with logging_p2p(log):
+        loss = solution.gpipe_step(stage, x if rank == 0 else None, y if rank == world_size - 1 else None,
+                                   batch_size, n_micro, DIMS[world_size][rank])
+    return {"grads": [None if p.grad is None else p.grad.clone() for p in stage.parameters()],
+            "loss": loss, "log": log}
+
+
+def run(solution, world_size, seed=0, batch_size=8, n_micro=4):
+    if _deadlocked:
+        pytest.fail(f"not run: {_deadlocked[0]} hung (deadlock) — fix that first", pytrace=False)
+    try:
+        return run_ranks(pipe_worker, world_size, solution, seed, batch_size, n_micro, timeout=TIMEOUT)
+    except RanksTimedOut as exc:
+        _deadlocked.append(f"the {world_size}-stage run")
+        raise RanksTimedOut(f"{exc}\n  hint: every recv needs a matching send of the same shape on the "
+                             "neighbouring stage, in the same micro-batch order") from None
+
+
+def reference(world_size, seed, batch_size, n_micro, how="correct"):
+    """Per-stage parameter gradients of the unsplit model and the loss; `how` selects a classic mistake."""
+    stages = [build_stage(r, world_size, seed) for r in range(world_size)]
+    model = torch.nn.Sequential(*stages)
+    x, y = make_batch(world_size, seed, batch_size)
+    parts = list(zip(x.tensor_split(n_micro), y.tensor_split(n_micro)))
+    if how == "correct":
+        loss = ((model(x) - y) ** 2).mean()
+    elif how == "mean_per_micro":       # each micro-batch's own mean, summed
+        loss = sum(((model(xm) - ym) ** 2).mean() for xm, ym in parts)
+    elif how == "first_micro_only":     # grads zeroed between micro-batches: only the last backward (micro 0) survives
+        xm, ym = parts[0]
+        loss = ((model(xm) - ym) ** 2).sum() / y.numel()
+    loss.backward()
+    loss = loss.detach()
+    return [[p.grad for p in stage.parameters()] for stage in stages], loss.item()
+
+
+def check_grads(results, world_size, seed, batch_size, n_micro):
+    expected, _ = reference(world_size, seed, batch_size, n_micro)
+    per_micro, _ = reference(world_size, seed, batch_size, n_micro, "mean_per_micro")
+    first_only, _ = reference(world_size, seed, batch_size, n_micro, "first_micro_only")
+    for rank, res in enumerate(results):
+        for i, (got, want) in enumerate(zip(res["grads"], expected[rank])):
+            assert got is not None, (
+                f"rank {rank}: parameter {i} of the stage has no .grad. "
+                + ("No gradient reached this stage: mark the received activation requires_grad_(), "
+                   "send its .grad back, and call backward with the gradient you receive."
+                   if rank < world_size - 1 else "Did the last stage call backward on the loss?"))
+            mistakes = {"the gradient of this stage's input was never sent back: earlier stages got nothing":
+                        torch.zeros_like(want)}
+            if n_micro > 1:
+                mistakes["each micro-batch used its own mean loss: scale by the micro-batch's share of the "
+                         "whole batch (gradients about n_micro× too large)"] = per_micro[rank][i]
+                mistakes["only one micro-batch's gradient survived: gradients must accumulate over micro-batches "
+                         "(don't zero them in between)"] = first_only[rank][i]
+            assert_close(got, want, **TOL, name=f"rank {rank}: stage parameter {i}.grad "
+                                                f"({world_size} stages, batch {batch_size}, {n_micro} micro-batches)",
+                         mistakes=mistakes)
+
+
+@pytest.mark.parametrize("world_size", [2, 3, 4])
+def test_gradients_match_unsplit_model(solution, world_size):
+    check_grads(run(solution, world_size, seed=world_size), world_size, world_size, 8, 4)
+
+
+@pytest.mark.parametrize("world_size,batch_size,n_micro", [(2, 7, 3), (4, 10, 4), (3, 5, 2)])
+def test_uneven_micro_batches(solution, world_size, batch_size, n_micro):
+    check_grads(run(solution, world_size, seed=10, batch_size=batch_size, n_micro=n_micro),
+                world_size, 10, batch_size, n_micro)
+
+
+@pytest.mark.parametrize("batch_size,n_micro", [(6, 1), (5, 5)])
+def test_one_micro_batch_and_one_row_per_micro_batch(solution, batch_size, n_micro):
+    check_grads(run(solution, 2, seed=20, batch_size=batch_size, n_micro=n_micro), 2, 20, batch_size, n_micro)
+
+
+@pytest.mark.parametrize("world_size", [2, 4])
+def test_last_stage_returns_the_full_batch_loss(solution, world_size):
+    results = run(solution, world_size, seed=30, batch_size=7, n_micro=3)
+    _, loss = reference(world_size, 30, 7, 3)
+    _, per_micro = reference(world_size, 30, 7, 3, "mean_per_micro")
+    for rank, res in enumerate(results[:-1]):
+        assert res["loss"] is None, f"rank {rank} (not the last stage) returned {res['loss']!r}; expected None"
+    assert results[-1]["loss"] is not None, "the last stage returned None; it must return the loss"
+    assert_close(torch.tensor(float(results[-1]["loss"])), torch.tensor(loss), **TOL,
+                 name="loss returned by the last stage (MSE over the whole batch)",
+                 mistakes={"sum of per-micro-batch means": torch.tensor(per_micro),
+                           "mean of per-micro-batch means": torch.tensor(per_micro / 3)})
+
+
+def test_gpipe_schedule_all_forwards_then_all_backwards(solution):
+    world_size, batch_size, n_micro = 3, 7, 3
+    results = run(solution, world_size, seed=40, batch_size=batch_size, n_micro=n_micro)
+    sizes = [len(p) for p in torch.arange(batch_size).tensor_split(n_micro)]
+    d1 = DIMS[world_size][1]
+    expected = [("send", (s, d1)) for s in sizes] + [("recv", (s, d1)) for s in reversed(sizes)]
+    got = [(name.lstrip("i"), shape) for name, shape in results[0]["log"]]
+    assert got == expected, (
+        f"rank 0's messages were {got}; a GPipe step sends one activation per micro-batch ({sizes} rows) and "
+        f"then receives their gradients, last micro-batch first: {expected}")

@@ -1,0 +1,45 @@
+"""Full Adam state on every rank (plain data-parallel Adam): no memory saved."""
+
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+
+
+class ZeroAdam:
+    """Adam (no weight decay) for replicated parameters; each rank keeps state for 1/N of them."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
+        self.params = list(params)
+        self.lr, self.betas, self.eps = lr, betas, eps
+        self.rank, self.world = dist.get_rank(), dist.get_world_size()
+        self.total = sum(p.numel() for p in self.params)
+        self.shard = -(-self.total // self.world)  # ceil: the flat vector is padded to shard * world
+        dtype = self.params[0].dtype
+        self.exp_avg = torch.zeros(self.total, dtype=dtype)     # every rank keeps the moments of everything
+        self.exp_avg_sq = torch.zeros(self.total, dtype=dtype)
+        self.steps = 0
+
+    def _flat(self, tensors):
+        flat = torch.cat([t.reshape(-1) for t in tensors])
+        return F.pad(flat, (0, self.shard * self.world - self.total))
+
+    @torch.no_grad()
+    def step(self):
+        # 1. Average the gradients, keeping only this rank's shard (reduce-scatter, then / N).
+        grad = torch.cat([p.grad.reshape(-1) for p in self.params])
+        dist.all_reduce(grad)
+        grad /= self.world
+
+        # 2. Adam on the shard.
+        self.steps += 1
+        beta1, beta2 = self.betas
+        self.exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1)
+        self.exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        m_hat = self.exp_avg / (1 - beta1 ** self.steps)
+        v_hat = self.exp_avg_sq / (1 - beta2 ** self.steps)
+        flat = torch.cat([p.reshape(-1) for p in self.params])
+        flat -= self.lr * m_hat / (v_hat.sqrt() + self.eps)
+        offset = 0
+        for p in self.params:
+            p.copy_(flat[offset:offset + p.numel()].view_as(p))
+            offset += p.numel()
