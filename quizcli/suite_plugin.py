@@ -21,6 +21,7 @@ SENTINEL = "__quiz_session_finished__"
 _channel = None
 _messages: dict[str, str] = {}
 _timeouts: set[str] = set()  # tests that failed because their own deadline passed (e.g. hung ranks)
+_marked_skips: set[str] = set()  # skips the suite declared (skip/skipif markers): the only skips that count
 
 
 def load_solution(path: str):
@@ -34,6 +35,8 @@ def load_solution(path: str):
         spec.loader.exec_module(module)
     except SystemExit as exc:
         pytest.fail(f"your solution called sys.exit({exc.code!r}) while being imported", pytrace=False)
+    except (pytest.skip.Exception, pytest.exit.Exception) as exc:
+        pytest.fail(f"your solution tried to skip or stop the tests while being imported ({exc})", pytrace=False)
     except SyntaxError as exc:
         pytest.fail(f"syntax error in your solution, line {exc.lineno}: {exc.msg}", pytrace=False)
     except Exception as exc:  # noqa: BLE001 - any import failure is the user's to see
@@ -88,6 +91,9 @@ def pytest_configure(config):
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
+    marked = item.get_closest_marker("skipif") or item.get_closest_marker("skip")
+    if report.skipped and call.when == "setup" and marked is not None:
+        _marked_skips.add(item.nodeid)
     if call.excinfo is not None and report.failed:
         _messages[item.nodeid] = describe_exception(call.excinfo.value)
         if type(call.excinfo.value).__name__ == "RanksTimedOut":
@@ -106,6 +112,9 @@ def pytest_runtest_logreport(report):
         message = _messages.get(report.nodeid, "")
         if report.skipped and isinstance(report.longrepr, tuple):
             message = str(report.longrepr[2])
+        if report.skipped and report.nodeid not in _marked_skips:
+            # A skip raised while the test ran may come from the code under test: it must not pass.
+            outcome, message = "failed", f"skipped by code under test, which counts as a failure ({message})"
         notes = [str(value) for key, value in report.user_properties if key == "note"]
         _send({"kind": "test", "nodeid": report.nodeid, "when": report.when, "outcome": outcome,
                "message": message, "notes": notes, "duration": round(report.duration, 4)})
