@@ -1,0 +1,172 @@
+"""Hidden suite for cross_entropy_fused: fused loss + gradient kernel vs torch cross_entropy in float64."""
+
+from quizcli.testing_kernels import (DEVICE, INTERPRETER, assert_launched, guarded, launch_counter,  # noqa: I001
+                                     padded, require_memory_safe, sizes, speed_note)
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from quizcli.testing import assert_close
+
+# (n_rows, vocab): vocabularies that are not powers of two, some wider than one block
+SHAPES = sizes([(1, 1), (3, 7), (5, 100), (4, 3000), (9, 33), (6, 5001)],
+               [(1, 1), (3, 7), (5, 100), (64, 3000), (256, 50_257), (1024, 32_001)])
+
+
+def make(n, v, seed, scale=3.0, shift=0.0, dtype=torch.float32, n_ignored=0, ignore_index=-100):
+    g = torch.Generator().manual_seed(seed)
+    logits = torch.randn(n, v, generator=g, dtype=torch.float32).double() * scale + shift
+    targets = torch.randint(0, v, (n,), generator=g)
+    if n_ignored:
+        targets[torch.randperm(n, generator=g)[:n_ignored]] = ignore_index
+    return logits.to(dtype).to(DEVICE), targets.to(DEVICE)
+
+
+def reference(logits, targets, ignore_index=-100):
+    x = logits.double().detach().clone().requires_grad_(True)
+    loss = F.cross_entropy(x, targets, ignore_index=ignore_index)
+    loss.backward()
+    return loss.detach(), x.grad
+
+
+def call(solution, logits, targets, **kw):
+    result = solution.cross_entropy(logits, targets, **kw)
+    assert isinstance(result, tuple) and len(result) == 2, "cross_entropy must return (loss, grad)"
+    loss, grad = result
+    assert loss is not None and grad is not None, "cross_entropy returned None for loss or grad"
+    return loss, grad
+
+
+def wrong_all_rows(logits, targets, ignore_index=-100):
+    loss, grad = reference(logits, targets, ignore_index)
+    n_valid = int((targets != ignore_index).sum())
+    return loss * n_valid / len(targets), grad * n_valid / len(targets)
+
+
+# Guarded tests first: an unmasked store there hits a guard region, not someone else's memory.
+@pytest.mark.parametrize("shape", [(3, 7), (4, 100), (2, 3000), (5, 1)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_tail_columns_masked_and_row_strides_used(solution, shape):
+    """logits are a slice of a wider NaN-padded tensor; grad is written into a sentinel-filled buffer."""
+    logits, targets = make(*shape, seed=sum(shape))
+    lp = padded(logits, row_pad=5, pad=4096)
+    guard = guarded(shape, torch.float32, row_pad=3, pad=4096)
+    loss, grad = call(solution, lp, targets, grad_out=guard.tensor)
+    guard.check("grad")
+    ref_loss, ref_grad = reference(logits, targets)
+    assert_close(loss, ref_loss, rtol=1e-5, atol=1e-6, name=f"loss {shape} (strided rows)")
+    assert_close(guard.tensor, ref_grad, rtol=1e-4, atol=1e-7, name=f"grad {shape} (strided rows)")
+
+
+@pytest.mark.parametrize("shape", SHAPES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_matches_torch_cross_entropy(solution, shape, record_property):
+    require_memory_safe()
+    logits, targets = make(*shape, seed=shape[0] * 7 + shape[1])
+    loss, grad = call(solution, logits, targets)
+    ref_loss, ref_grad = reference(logits, targets)
+    assert_close(loss, ref_loss, rtol=1e-5, atol=1e-6, name=f"loss {shape}", dtype="float32")
+    assert_close(grad, ref_grad, rtol=1e-4, atol=1e-7, name=f"grad {shape}", dtype="float32",
+                 mistakes={"gradient is softmax / n: the one-hot target was not subtracted":
+                           torch.softmax(logits.double(), -1) / shape[0]})
+    if shape == SHAPES[-1]:
+        def torch_version():
+            x = logits.detach().requires_grad_(True)
+            F.cross_entropy(x, targets).backward()
+        record_property("note", speed_note(lambda: solution.cross_entropy(logits, targets), torch_version))
+    elif INTERPRETER:
+        record_property("note", "interpreter: correctness only")
+
+
+def test_ignored_rows_excluded_from_mean_and_gradient(solution):
+    require_memory_safe()
+    logits, targets = make(8, 300, seed=3, n_ignored=3)
+    loss, grad = call(solution, logits, targets)
+    ref_loss, ref_grad = reference(logits, targets)
+    wrong_loss, wrong_grad = wrong_all_rows(logits, targets)
+    assert_close(loss, ref_loss, rtol=1e-5, atol=1e-6, name="loss with 3 of 8 rows ignored",
+                 mistakes={"mean over all rows instead of the non-ignored ones": wrong_loss})
+    ignored = (targets == -100).cpu()
+    leak = float(grad.double().cpu()[ignored].abs().max())
+    assert leak == 0.0, f"rows with target = ignore_index must get a zero gradient, got values up to {leak:.3g}"
+    assert_close(grad, ref_grad, rtol=1e-4, atol=1e-7, name="grad with 3 of 8 rows ignored",
+                 mistakes={"mean over all rows instead of the non-ignored ones": wrong_grad})
+
+
+def test_custom_ignore_index(solution):
+    require_memory_safe()
+    logits, targets = make(6, 50, seed=4, n_ignored=2, ignore_index=-1)
+    loss, grad = call(solution, logits, targets, ignore_index=-1)
+    ref_loss, ref_grad = reference(logits, targets, ignore_index=-1)
+    assert_close(loss, ref_loss, rtol=1e-5, atol=1e-6, name="loss with ignore_index=-1")
+    assert_close(grad, ref_grad, rtol=1e-4, atol=1e-7, name="grad with ignore_index=-1")
+
+
+def test_large_logits_do_not_overflow(solution):
+    """Logits around 1000: exp overflows float32 unless the (running) max is subtracted first."""
+    require_memory_safe()
+    logits, targets = make(4, 2000, seed=5, scale=30.0, shift=1000.0)
+    loss, grad = call(solution, logits, targets)
+    assert torch.isfinite(loss).all() and torch.isfinite(grad).all(), (
+        "inf/NaN for logits around 1000: compute logsumexp as m + log(Σ exp(x − m)) with the running max m")
+    ref_loss, ref_grad = reference(logits, targets)
+    assert_close(loss, ref_loss, rtol=1e-5, atol=1e-4, name="loss with large logits")
+    assert_close(grad, ref_grad, rtol=1e-4, atol=1e-6, name="grad with large logits")
+
+
+def test_running_sum_rescaled_when_max_grows(solution):
+    """Logits rise along the vocabulary, so every new chunk raises the running max."""
+    require_memory_safe()
+    logits, targets = make(3, 4000, seed=6, scale=0.5)
+    logits = logits + torch.linspace(0, 40, 4000, device=DEVICE)
+    loss, grad = call(solution, logits, targets)
+    ref_loss, ref_grad = reference(logits, targets)
+    try:
+        assert_close(loss, ref_loss, rtol=1e-5, atol=1e-5, name="loss with a growing running max")
+        assert_close(grad, ref_grad, rtol=1e-4, atol=1e-7, name="grad with a growing running max")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\n  when the running max grows from m to m_new, the running sum must be "
+                             "multiplied by exp(m − m_new) before adding the new chunk") from None
+
+
+def test_padding_lanes_do_not_join_the_sum(solution):
+    """Vocabulary 1025 (one lane past a power of two) and all logits ≈ -20: a padding lane read as 0 dominates."""
+    require_memory_safe()
+    logits, targets = make(4, 1025, seed=7, scale=1.0, shift=-20.0)
+    loss, grad = call(solution, logits, targets)
+    ref_loss, ref_grad = reference(logits, targets)
+    try:
+        assert_close(loss, ref_loss, rtol=1e-5, atol=1e-5, name="loss with negative logits (vocab 1025)")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\n  load the masked lanes with other=-inf so that exp() makes them 0") from None
+    assert_close(grad, ref_grad, rtol=1e-4, atol=1e-7, name="grad with negative logits (vocab 1025)")
+
+
+def test_float16_logits(solution):
+    require_memory_safe()
+    logits, targets = make(6, 700, seed=8, dtype=torch.float16)
+    loss, grad = call(solution, logits, targets)
+    ref_loss, ref_grad = reference(logits, targets)
+    assert_close(loss, ref_loss, rtol=1e-4, atol=1e-4, name="loss (float16 logits)")
+    assert_close(grad, ref_grad, rtol=5e-3, atol=1e-5, name="grad (float16 logits)", dtype="float16")
+
+
+def test_kernel_is_launched(solution):
+    require_memory_safe()
+    logits, targets = make(4, 40, seed=2)
+    with launch_counter(solution.cross_entropy_kernel) as launches:
+        solution.cross_entropy(logits, targets)
+    assert_launched(launches)
+
+
+@pytest.mark.skipif(INTERPRETER, reason="needs a CUDA GPU")
+def test_speed_llama3_vocabulary(solution, record_property):
+    require_memory_safe()
+    logits, targets = make(2048, 128_256, seed=21, dtype=torch.float16, n_ignored=100)
+    loss, grad = call(solution, logits, targets)
+    ref_loss = F.cross_entropy(logits.float(), targets)
+    assert_close(loss, ref_loss, rtol=1e-3, atol=1e-3, name="loss (4096 x 128256, float16)")
+
+    def torch_version():
+        x = logits.detach().requires_grad_(True)
+        F.cross_entropy(x, targets).backward()
+    record_property("note", speed_note(lambda: solution.cross_entropy(logits, targets), torch_version))

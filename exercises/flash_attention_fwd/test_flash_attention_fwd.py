@@ -1,0 +1,194 @@
+"""Hidden suite for flash_attention_fwd: online-softmax attention kernel vs torch SDPA (float64 reference)."""
+
+from quizcli.testing_kernels import (DEVICE, INTERPRETER, assert_launched, guarded, launch_counter,  # noqa: I001
+                                     padded, require_memory_safe, sizes, speed_note)
+
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from quizcli.testing import assert_close
+
+# (B, H, seq_q, seq_k, D): sequence lengths never a multiple of a power-of-two block
+SHAPES = sizes([(1, 1, 1, 1, 16), (1, 2, 37, 37, 16), (2, 1, 50, 70, 32), (1, 2, 100, 33, 16)],
+               [(1, 1, 1, 1, 16), (1, 2, 37, 37, 16), (2, 1, 50, 70, 32), (2, 4, 1000, 1000, 64),
+                (1, 8, 777, 2049, 128)])
+
+
+def tol():
+    """float32 (rtol, atol): tight in the interpreter; on a GPU tl.dot uses tf32 by default."""
+    return (1e-4, 1e-5) if INTERPRETER else (1e-2, 5e-3)
+
+
+def make(b, h, lq, lk, d, seed, scale=1.0, dtype=torch.float32):
+    g = torch.Generator().manual_seed(seed)
+    q = torch.randn(b, h, lq, d, generator=g, dtype=torch.float64) * scale
+    k = torch.randn(b, h, lk, d, generator=g, dtype=torch.float64) * scale
+    v = torch.randn(b, h, lk, d, generator=g, dtype=torch.float64)
+    return q.to(dtype).to(DEVICE), k.to(dtype).to(DEVICE), v.to(dtype).to(DEVICE)
+
+
+def reference(q, k, v, causal=False, sm_scale=None):
+    """torch SDPA in float64 (is_causal: query i sees keys 0..i)."""
+    return F.scaled_dot_product_attention(q.double(), k.double(), v.double(), is_causal=causal, scale=sm_scale)
+
+
+def manual(q, k, v, causal=False, scale=None, diagonal=0):
+    q, k, v = q.double(), k.double(), v.double()
+    s = q @ k.transpose(-1, -2) * (1 / math.sqrt(q.shape[-1]) if scale is None else scale)
+    if causal:
+        keep = torch.ones(s.shape[-2:], dtype=torch.bool, device=s.device).tril(diagonal)
+        s = s.masked_fill(~keep, float("-inf"))
+    return torch.softmax(s, dim=-1) @ v
+
+
+def mistakes(q, k, v, causal=False):
+    return {"scores not multiplied by sm_scale = 1/sqrt(d)": manual(q, k, v, causal, scale=1.0),
+            "causal mask j < i instead of j <= i (a query must see its own key)":
+                manual(q, k, v, True, diagonal=-1) if causal else None,
+            "causal mask ignored": manual(q, k, v, False) if causal else None}
+
+
+# Guarded tests first: an unmasked store there hits a guard region, not someone else's memory.
+@pytest.mark.parametrize("causal", [False, True], ids=["full", "causal"])
+def test_query_tail_masked_and_strides_used(solution, causal):
+    """Q/K/V inside NaN-padded buffers with gaps between heads and rows; O inside a sentinel-filled buffer."""
+    b, h, lq, lk, d = 2, 2, 45, 45 if causal else 51, 16
+    q, k, v = make(b, h, lq, lk, d, seed=3 + causal)
+    qp = padded(q, extra=(0, 1, 7, 5), pad=8192)
+    kp = padded(k, extra=(0, 0, 9, 3), pad=8192)
+    vp = padded(v, extra=(0, 1, 3, 1), pad=8192)
+    guard = guarded(q.shape, torch.float32, extra=(0, 1, 5, 3), pad=8192)
+    result = solution.flash_attention(qp, kp, vp, causal=causal, out=guard.tensor)
+    guard.check("O")
+    rtol, atol = tol()
+    assert_close(guard.tensor, reference(q, k, v, causal), rtol=rtol, atol=atol,
+                 name=f"attention {'causal' if causal else 'full'} (strided q, k, v, out)",
+                 mistakes=mistakes(q, k, v, causal))
+    assert result is None or result.data_ptr() == guard.tensor.data_ptr(), \
+        "when out= is given, write into it and return it"
+
+
+@pytest.mark.parametrize("shape", SHAPES, ids=lambda s: "x".join(map(str, s)))
+@pytest.mark.parametrize("causal", [False, True], ids=["full", "causal"])
+def test_matches_sdpa(solution, shape, causal, record_property):
+    require_memory_safe()
+    b, h, lq, lk, d = shape
+    if causal and lq != lk:
+        lk = lq
+    q, k, v = make(b, h, lq, lk, d, seed=lq * 13 + lk + causal)
+    out = solution.flash_attention(q, k, v, causal=causal)
+    assert out is not None, "flash_attention returned None: return O"
+    rtol, atol = tol()
+    assert_close(out, reference(q, k, v, causal), rtol=rtol, atol=atol, dtype="float32",
+                 name=f"attention {'causal' if causal else 'full'} (B, H, Lq, Lk, D) = {(b, h, lq, lk, d)}",
+                 mistakes=mistakes(q, k, v, causal))
+    if shape == SHAPES[-1]:
+        record_property("note", speed_note(
+            lambda: solution.flash_attention(q, k, v, causal=causal),
+            lambda: F.scaled_dot_product_attention(q, k, v, is_causal=causal), label="torch SDPA"))
+    elif INTERPRETER:
+        record_property("note", "interpreter: correctness only")
+
+
+def test_padding_keys_are_masked(solution):
+    """seq_k = 33 leaves most of the last key block empty: those lanes must get score -inf, not 0."""
+    require_memory_safe()
+    q, k, v = make(1, 1, 20, 33, 16, seed=5)
+    out = solution.flash_attention(q, k, v)
+    rtol, atol = tol()
+    pad_keys = torch.cat([k, torch.zeros(1, 1, 31, 16, dtype=k.dtype, device=k.device)], dim=2)
+    pad_vals = torch.cat([v, torch.zeros(1, 1, 31, 16, dtype=v.dtype, device=v.device)], dim=2)
+    assert_close(out, reference(q, k, v), rtol=rtol, atol=atol, name="attention with seq_k = 33",
+                 mistakes={"keys past seq_k joined the softmax with score 0 (mask them to -inf)":
+                           manual(q, pad_keys, pad_vals)})
+
+
+def test_running_max_rescales_the_accumulator(solution):
+    """Later keys score much higher than earlier ones, so the running max grows block after block."""
+    require_memory_safe()
+    q, k, v = make(1, 1, 16, 200, 16, seed=6)
+    q = q.abs() + 0.5
+    ramp = torch.linspace(0, 3, 200, dtype=k.dtype, device=k.device)[None, None, :, None]
+    k = k.abs() * ramp
+    out = solution.flash_attention(q, k, v)
+    rtol, atol = tol()
+    try:
+        assert_close(out, reference(q, k, v), rtol=rtol, atol=atol, name="attention with a growing running max")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\n  when the running max grows from m_old to m_new, both the denominator "
+                             "and the accumulator must be multiplied by exp(m_old - m_new)") from None
+
+
+def test_large_scores_do_not_overflow(solution):
+    """|q·k| · sm_scale reaches several hundred: exp overflows unless the running max is subtracted."""
+    require_memory_safe()
+    q, k, v = make(1, 2, 40, 40, 16, seed=7, scale=8.0)
+    out = solution.flash_attention(q, k, v)
+    bad = int((~torch.isfinite(out)).sum())
+    assert bad == 0, (f"{bad} of {out.numel()} outputs are inf/NaN for large scores: subtract the running row max "
+                      "before exponentiating (online softmax)")
+    rtol, atol = tol()
+    assert_close(out, reference(q, k, v), rtol=rtol, atol=max(atol, 1e-4), name="attention with large scores")
+
+
+def test_causal_first_query_sees_only_itself(solution):
+    require_memory_safe()
+    q, k, v = make(1, 1, 37, 37, 16, seed=8)
+    out = solution.flash_attention(q, k, v, causal=True)
+    first = out[0, 0, 0].double()
+    assert torch.isfinite(first).all(), ("query 0 got NaN: under a causal mask it must still see key 0 "
+                                         "(keep j <= i, not j < i)")
+    assert_close(first, v[0, 0, 0].double(), rtol=1e-4, atol=1e-5, name="causal output of query 0 (must equal v[0])")
+
+
+def test_custom_sm_scale(solution):
+    require_memory_safe()
+    q, k, v = make(1, 1, 30, 30, 32, seed=9)
+    out = solution.flash_attention(q, k, v, sm_scale=0.3)
+    rtol, atol = tol()
+    assert_close(out, reference(q, k, v, sm_scale=0.3), rtol=rtol, atol=atol, name="attention with sm_scale=0.3",
+                 mistakes={"sm_scale ignored (1/sqrt(d) used)": manual(q, k, v),
+                           "sm_scale ignored (no scaling)": manual(q, k, v, scale=1.0)})
+
+
+def test_float16_inputs(solution):
+    require_memory_safe()
+    q, k, v = make(1, 2, 50, 70, 32, seed=10, dtype=torch.float16)
+    out = solution.flash_attention(q, k, v)
+    assert_close(out, reference(q, k, v), rtol=1e-2, atol=2e-3, name="attention (float16)", dtype="float16")
+
+
+def test_float16_accumulator_is_float32(solution):
+    """Near-uniform attention over 1200 keys with values ≈ 60: Σ p·v ≈ 7e4 overflows a float16 accumulator."""
+    require_memory_safe()
+    q, k, v = make(1, 1, 16, 1200, 16, seed=11, scale=0.1, dtype=torch.float16)
+    v = (v.float() + 60).half()
+    out = solution.flash_attention(q, k, v)
+    bad = int((~torch.isfinite(out)).sum())
+    assert bad == 0, (f"{bad} of {out.numel()} outputs are inf/NaN: the running sum Σ p·v (≈ 7e4 here) overflowed "
+                      "float16 (max 65504); keep acc and l in float32 and cast only when storing")
+    assert_close(out, reference(q, k, v), rtol=2e-3, atol=2e-2, name="attention (float16, 1200 keys, values ≈ 60)")
+
+
+def test_kernel_is_launched(solution):
+    require_memory_safe()
+    q, k, v = make(1, 1, 20, 20, 16, seed=2)
+    with launch_counter(solution.flash_attn_fwd_kernel) as launches:
+        solution.flash_attention(q, k, v)
+    assert_launched(launches)
+
+
+@pytest.mark.skipif(INTERPRETER, reason="needs a CUDA GPU")
+@pytest.mark.parametrize("causal", [False, True], ids=["full", "causal"])
+def test_speed_fp16_long_sequence(solution, causal, record_property):
+    require_memory_safe()
+    q, k, v = make(4, 16, 4096, 4096, 64, seed=21, dtype=torch.float16)
+    out = solution.flash_attention(q, k, v, causal=causal)
+    expected = F.scaled_dot_product_attention(q.float(), k.float(), v.float(), is_causal=causal)
+    assert_close(out, expected, rtol=1e-2, atol=5e-3, name="attention (4x16x4096x64, float16)")
+    record_property("note", speed_note(lambda: solution.flash_attention(q, k, v, causal=causal),
+                                       lambda: F.scaled_dot_product_attention(q, k, v, is_causal=causal),
+                                       label="torch SDPA"))
