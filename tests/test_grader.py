@@ -163,3 +163,34 @@ def test_selftest_on_the_fixture_course(course):
     rows = json.loads(result.stdout)["results"]
     assert {(r["case"], r["ok"]) for r in rows} == {("reference", True), ("starter", True),
                                                     ("mutant off_by_one", True)}
+
+
+def test_watch_grades_again_on_save_and_stops_on_ctrl_c(course, isolated, tmp_path):
+    import signal
+    import subprocess
+    import sys
+    work = tmp_path / "solution.py"
+    work.write_text(ECHO.starter.read_text())
+    process = subprocess.Popen([sys.executable, "-m", "quizcli", "grade", "echo", "--file", str(work), "--watch"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "QUIZ_CONTENT": str(COURSE)})
+    db = isolated / "home" / "quiz.db"
+
+    def attempts():
+        try:
+            return sqlite3.connect(db).execute("SELECT passed FROM attempts ORDER BY id").fetchall()
+        except sqlite3.OperationalError:
+            return []
+
+    deadline = time.monotonic() + 60
+    while len(attempts()) < 1 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.6)
+    work.write_text((COURSE / "solutions" / "echo.py").read_text())
+    while len(attempts()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    assert attempts() == [(0,), (1,)]
+    assert "watching" in out and "PASSED" in out and "Traceback" not in err
+    assert process.returncode == 0
