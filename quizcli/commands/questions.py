@@ -6,7 +6,7 @@ import json
 import random
 from collections import Counter
 
-from .. import config, render, rounds
+from .. import config, render
 from ..content import load_banks, text
 from ..errors import ExitCode, QuizError, unknown
 from ..questions import pose
@@ -60,6 +60,8 @@ def topics(as_json: bool) -> None:
 
 def ask(topic_names: list[str], count: int, kind: str | None, difficulty: int | None, lang: str | None,
         seed: int | None) -> int:
+    from .. import rounds
+
     settings = config.load()
     lang = language(lang, settings)
     if kind is not None and kind not in TYPES:
