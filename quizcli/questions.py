@@ -55,6 +55,29 @@ def substitute(template: str, values: dict) -> str:
     return PLACEHOLDER.sub(fill, template)
 
 
+LIST_ITEM = re.compile(r"^(\s|[-*•]\s|\d+[.)]\s|[a-z][.)]\s|```)")
+CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
+
+
+def reflow(text: str) -> str:
+    """Undo the hard line breaks of YAML block text so the terminal can wrap it.
+
+    Paragraphs (blank-line separated) are joined into one line unless they look like code or a list.
+    """
+    paragraphs = []
+    for paragraph in text.split("\n\n"):
+        lines = paragraph.split("\n")
+        if len(lines) == 1 or any(LIST_ITEM.match(line) for line in lines[1:]) or LIST_ITEM.match(lines[0]):
+            paragraphs.append(paragraph)
+            continue
+        joined = lines[0]
+        for line in lines[1:]:
+            glue = "" if CJK.match(joined[-1:]) and CJK.match(line[:1]) else " "
+            joined = joined.rstrip() + glue + line.lstrip()
+        paragraphs.append(joined)
+    return "\n\n".join(paragraphs)
+
+
 def parameter_values(spec) -> list[float]:
     """Every value a parameter can take: a list, or ``{min, max, step}``."""
     if isinstance(spec, dict):
@@ -78,7 +101,7 @@ def pose(question: dict, lang: str, rng: random.Random) -> Posed:
     values = dict(params, value=value) if value is not None else params
 
     def render(key: str) -> str:
-        return substitute(text(question.get(key), lang), values)
+        return reflow(substitute(text(question.get(key), lang), values))
 
     posed = Posed(question, lang, render("prompt"), render("answer"), render("explanation"),
                   params=params, value=value)

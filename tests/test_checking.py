@@ -150,3 +150,13 @@ def test_what_is_displayed_can_be_typed_back():
 def test_parse_number_plain():
     assert parse_number("3/4") == 0.75
     assert parse_number("12k") == 12000
+
+
+def test_reflow_joins_hard_wrapped_prose_but_keeps_code_and_lists():
+    from quizcli.questions import reflow
+    assert reflow("one line\nwraps here.\n\nNext paragraph\ntoo.") == "one line wraps here.\n\nNext paragraph too."
+    assert reflow("中文断行\n继续") == "中文断行继续"
+    code = "Output?\n    x = 1\n    print(x)"
+    assert reflow(code) == code
+    listed = "Steps:\n- a\n- b"
+    assert reflow(listed) == listed
