@@ -40,10 +40,12 @@ def question(posed, number: int, total: int, topic: str) -> None:
     body = Text(posed.prompt)
     if posed.choices:
         body.append("\n")
+        width = console.width - 4 - 6  # inside the panel's border and padding, after "  a) "
         for index, choice in enumerate(posed.choices):
             label = f"{index + 1}" if q["type"] == "order" else "abcdefghijklmnopqrstuvwxyz"[index]
-            body.append(f"\n  {label}) ", style="bold cyan")
-            body.append(choice)
+            for number, line in enumerate(Text(choice).wrap(console, max(width, 20))):
+                body.append(f"\n  {label}) " if number == 0 else "\n      ", style="bold cyan")
+                body.append(line)
     if q["type"] == "numeric" and q.get("unit"):
         body.append(f"\n\n  unit: {q['unit']}", style="dim")
     console.print(Panel(body, title=title, title_align="left", border_style="blue"))
