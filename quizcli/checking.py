@@ -39,7 +39,12 @@ def normalise(reply: str) -> str:
 
 
 def _compact(text: str) -> str:
-    return re.sub(r"[\s_\-]", "", text)
+    """Spacing and word joiners ignored ("Layer-Norm" = "layer norm"), signs and exponents kept ("1e-8" ≠ "1e8")."""
+    return re.sub(r"\s+", "", re.sub(r"(?<=[^\W\d_])[-_](?=[^\W\d_])", "", text))
+
+
+def _number(text: str) -> float:
+    return expr.evaluate(text.replace("^", "**"))
 
 
 def parse_letters(reply: str, count: int) -> set[int]:
@@ -57,12 +62,12 @@ def parse_letters(reply: str, count: int) -> set[int]:
 
 def parse_number(reply: str, unit: str = "") -> float:
     """``14``, ``14 GB``, ``1.4e10``, ``7B``, ``12k``, ``2*7``, ``532,480`` → a float in the question's unit."""
-    text = unicodedata.normalize("NFKC", reply).translate(MATH).strip()
-    text = re.sub(r"(?<=\d)[,_ ](?=\d{3}(?!\d))", "", text)
-    for word in sorted({unit.casefold(), "%"} - {""}, key=len, reverse=True):
+    text = unicodedata.normalize("NFKC", reply).strip()
+    for word in sorted({unicodedata.normalize("NFKC", unit).casefold(), "%"} - {""}, key=len, reverse=True):
         if text.casefold().endswith(word):
             text = text[: -len(word)].strip()
             break
+    text = re.sub(r"(?<=\d)[,_ ](?=\d{3}(?!\d))", "", text.translate(MATH))
     factor = 1.0
     suffixed = re.fullmatch(r"(.*?[\d)])\s*([kKMBGT])", text)
     if suffixed:
@@ -70,7 +75,7 @@ def parse_number(reply: str, unit: str = "") -> float:
         abbreviates_unit = unit[:1].casefold() == suffixed.group(2).casefold()  # "31.4G" for unit GB
         factor = 1.0 if abbreviates_unit else MULTIPLIERS[suffixed.group(2)]
     try:
-        return expr.evaluate(text) * factor
+        return _number(text) * factor
     except expr.ExpressionError:
         raise AnswerFormatError(f"not a number: {reply.strip()!r}") from None
 
@@ -92,7 +97,7 @@ def _matches(reply: str, accepted: list) -> bool:
         if given == option or _compact(given) == _compact(option):
             return True
         try:
-            if abs(expr.evaluate(given) - expr.evaluate(option)) <= 1e-9 * max(1.0, abs(expr.evaluate(option))):
+            if abs(_number(given) - _number(option)) <= 1e-9 * max(1.0, abs(_number(option))):
                 return True
         except expr.ExpressionError:
             pass

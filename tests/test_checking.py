@@ -160,3 +160,16 @@ def test_reflow_joins_hard_wrapped_prose_but_keeps_code_and_lists():
     assert reflow(code) == code
     listed = "Steps:\n- a\n- b"
     assert reflow(listed) == listed
+
+
+@pytest.mark.parametrize("reply, accepted, correct", [
+    ("1e8", ["1e-8"], False), ("1e-08", ["1e-8"], True), ("10^-8", ["1e-8"], True), ("(y-p)", ["-(y-p)"], False),
+    ("layer norm", ["Layer-Norm"], True), ("d_k", ["dk"], True), ("z2-z1", ["z2 - z1"], True),
+])
+def test_cloze_keeps_signs_and_exponents(reply, accepted, correct):
+    question = q("cloze", prompt={"en": "___", "zh": "___"}, blanks=[accepted])
+    assert check(posed(question), reply).correct is correct
+
+
+def test_numeric_accepts_caret_powers():
+    assert parse_number("2^30") == 2 ** 30

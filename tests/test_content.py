@@ -60,3 +60,33 @@ def test_distributed_bank_covers_communication_zero_and_dp_vs_ddp():
     assert "all-reduce" in text or "allreduce" in text or "all reduce" in text
     assert "zero" in text
     assert any("ddp" in str(q["prompt"]["en"]).lower() for q in distributed), numeric_tags
+
+
+def test_every_auto_graded_question_accepts_its_own_answer():
+    """Pose each question (several parameter draws, both languages) and answer it right: it must be graded right."""
+    import random
+
+    from quizcli.checking import check
+    from quizcli.rounds import _right_reply
+    from quizcli.questions import pose
+
+    wrong = []
+    for question in QUESTIONS:
+        if question["type"] == "open":
+            continue
+        for seed in range(5):
+            for lang in ("en", "zh"):
+                posed = pose(question, lang, random.Random(seed))
+                verdict = check(posed, _right_reply(posed))
+                shown = check(posed, verdict.expected) if question["type"] == "numeric" else verdict
+                if not (verdict.correct and shown.correct):  # the answer as displayed must also pass when typed
+                    wrong.append(f"{question['id']} ({lang}, seed {seed})")
+    assert not wrong, wrong[:20]
+
+
+def test_every_cloze_alternative_is_accepted():
+    from quizcli.checking import _matches
+
+    rejected = [(q["id"], alt) for q in QUESTIONS if q["type"] == "cloze" for blank in q["blanks"] for alt in blank
+                if not _matches(str(alt), blank)]
+    assert not rejected, rejected[:20]
