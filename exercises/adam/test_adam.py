@@ -1,6 +1,5 @@
 """Hidden suite for adam: Adam / AdamW against a float64 reference written here and torch.optim."""
 
-import math
 
 import pytest
 import torch

@@ -1,6 +1,5 @@
 """Hidden suite for ddp_step: data-parallel SGD by hand on real gloo ranks (forked processes)."""
 
-import copy
 
 import pytest
 import torch
