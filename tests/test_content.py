@@ -90,3 +90,9 @@ def test_every_cloze_alternative_is_accepted():
     rejected = [(q["id"], alt) for q in QUESTIONS if q["type"] == "cloze" for blank in q["blanks"] for alt in blank
                 if not _matches(str(alt), blank)]
     assert not rejected, rejected[:20]
+
+
+@pytest.mark.parametrize("notes, minimum", [(("000", "001", "004"), 200), (("002",), 250), (("003",), 150)])
+def test_each_bank_issue_delivered_its_question_count(notes, minimum):
+    count = sum(1 for q in QUESTIONS if q["source"]["note"][:3] in notes)
+    assert count >= minimum, f"notes {notes}: {count} questions"
