@@ -82,3 +82,14 @@ def _named_mistake(actual: Any, mistakes: Mapping[str, Any] | None, rtol: float,
         if wrong is not None and is_close(actual, wrong, rtol=max(rtol, 1e-4), atol=max(atol, 1e-6)):
             return f"\n  this looks like a known mistake: {label}"
     return ""
+
+
+def expect_value_error(fn, what: str) -> None:
+    """Call ``fn``; fail unless it raises ValueError, saying what happened instead."""
+    try:
+        fn()
+    except ValueError:
+        return
+    except Exception as exc:  # noqa: BLE001 - any other error is the wrong one
+        raise AssertionError(f"{what}: raised {type(exc).__name__} ({exc}); expected ValueError") from None
+    raise AssertionError(f"{what}: no error raised; expected ValueError")

@@ -27,6 +27,7 @@ dies (PR_SET_PDEATHSIG). Children leave with ``os._exit`` and never run pytest's
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import multiprocessing as mp
 import multiprocessing.connection
@@ -40,7 +41,7 @@ import time
 import traceback
 from datetime import timedelta
 
-__all__ = ["run_ranks", "RankFailed", "RanksTimedOut"]
+__all__ = ["run_ranks", "watched_calls", "RankFailed", "RanksTimedOut"]
 
 GRACE_S = 2.0  # after one rank fails: how long the others get to report before they are killed
 
@@ -242,3 +243,45 @@ def run_ranks(worker, world_size: int, *args, timeout: float = 20.0) -> list:
         for reader in readers:
             reader.close()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def watched_calls(names, record=None, forbidden=(), message="your code called torch.distributed.{name}"):
+    """Inside the block, in this process: every outermost call of a function in ``names`` first runs
+    ``record(name, args, kwargs)``; calling one in ``forbidden`` raises AssertionError(``message``).
+
+    Both ``torch.distributed`` and ``distributed_c10d`` are patched (solutions may use either), and only
+    the outermost call is recorded because ``send()`` is built on ``isend()``. Use it inside a rank.
+    """
+    import torch.distributed as dist
+    import torch.distributed.distributed_c10d as c10d
+
+    depth = [0]
+
+    def watching(name, original):
+        def call(*args, **kwargs):
+            if depth[0] == 0 and record is not None:
+                record(name, args, kwargs)
+            depth[0] += 1
+            try:
+                return original(*args, **kwargs)
+            finally:
+                depth[0] -= 1
+        call.__name__ = original.__name__
+        return call
+
+    def refusing(name):
+        def call(*args, **kwargs):
+            raise AssertionError(message.format(name=name))
+        return call
+
+    wanted = {name: watching(name, getattr(c10d, name)) for name in names if hasattr(c10d, name)}
+    wanted.update({name: refusing(name) for name in forbidden})
+    saved = {(mod, name): getattr(mod, name) for mod in (dist, c10d) for name in wanted if hasattr(mod, name)}
+    try:
+        for mod, name in saved:
+            setattr(mod, name, wanted[name])
+        yield
+    finally:
+        for (mod, name), original in saved.items():
+            setattr(mod, name, original)

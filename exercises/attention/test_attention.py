@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from quizcli.testing import assert_close
+from quizcli.testing import assert_close, expect_value_error
 
 F64 = torch.float64
 LABELS = {
@@ -17,16 +17,6 @@ LABELS = {
     "causal_no_diag": "causal mask excludes the diagonal (a query cannot attend to itself)",
     "no_scale": "scores not scaled at all",
 }
-
-
-def expect_value_error(fn, what):
-    try:
-        fn()
-    except ValueError:
-        return
-    except Exception as exc:  # noqa: BLE001 - any other error is the wrong one
-        raise AssertionError(f"{what}: raised {type(exc).__name__} ({exc}); expected ValueError") from None
-    raise AssertionError(f"{what}: no error raised; expected ValueError")
 
 
 def ref_sdpa(q, k, v, mask=None, causal=False, scale=None, mistake=None):

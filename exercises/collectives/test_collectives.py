@@ -1,15 +1,12 @@
 """Hidden suite for collectives: broadcast/scatter/gather/all_gather/reduce_scatter from send/recv,
 on real gloo ranks (forked processes)."""
 
-import contextlib
 
 import pytest
 import torch
-import torch.distributed as dist
-import torch.distributed.distributed_c10d as c10d
 
 from quizcli.testing import assert_close
-from quizcli.testing_distributed import RanksTimedOut, run_ranks
+from quizcli.testing_distributed import RanksTimedOut, run_ranks, watched_calls
 
 TIMEOUT = 6  # seconds per run: a correct run takes ~0.1 s
 COLLECTIVES = ["all_reduce", "all_reduce_coalesced", "reduce_scatter", "reduce_scatter_tensor", "all_gather",
@@ -20,23 +17,10 @@ SHAPE = (3, 2)
 _deadlocked = []
 
 
-@contextlib.contextmanager
 def point_to_point_only():
     """Inside: torch.distributed's collectives raise, so only send/recv/isend/irecv work."""
-    saved = {(mod, name): getattr(mod, name) for mod in (dist, c10d) for name in COLLECTIVES if hasattr(mod, name)}
-
-    def forbidden(name):
-        def call(*args, **kwargs):
-            raise AssertionError(f"your code called torch.distributed.{name}: build it from send/recv instead")
-        return call
-
-    try:
-        for mod, name in saved:
-            setattr(mod, name, forbidden(name))
-        yield
-    finally:
-        for (mod, name), original in saved.items():
-            setattr(mod, name, original)
+    return watched_calls([], forbidden=COLLECTIVES,
+                         message="your code called torch.distributed.{name}: build it from send/recv instead")
 
 
 def data(rank, index, dtype, seed):

@@ -5,7 +5,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from quizcli.testing import assert_close
+from quizcli.testing import assert_close, expect_value_error
 
 
 def pair(v):
@@ -140,16 +140,6 @@ def test_inputs_are_not_modified(solution):
     solution.conv2d(x, w, b, padding=1)
     assert np.array_equal(x, x0) and np.array_equal(w, w0) and np.array_equal(b, b0), \
         "conv2d modified its input arrays in place"
-
-
-def expect_value_error(fn, what):
-    try:
-        fn()
-    except ValueError:
-        return
-    except Exception as exc:  # noqa: BLE001 - any other error is the wrong one
-        raise AssertionError(f"{what}: raised {type(exc).__name__} ({exc}); expected ValueError") from None
-    raise AssertionError(f"{what}: no error raised; expected ValueError")
 
 
 def test_bad_shapes_raise_value_error(solution):

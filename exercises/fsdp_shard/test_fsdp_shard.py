@@ -1,15 +1,12 @@
 """Hidden suite for fsdp_shard: an FSDP-style sharded linear layer on real gloo ranks (forked processes)."""
 
-import contextlib
 
 import pytest
 import torch
-import torch.distributed as dist
-import torch.distributed.distributed_c10d as c10d
 import torch.nn.functional as F
 
 from quizcli.testing import assert_close
-from quizcli.testing_distributed import run_ranks
+from quizcli.testing_distributed import run_ranks, watched_calls
 
 TIMEOUT = 15
 IN, HID, OUT = 16, 12, 8      # weights larger than the activations, so keeping them is visible
@@ -41,32 +38,8 @@ def storage_elements(tensors):
     return sum(seen.values())
 
 
-@contextlib.contextmanager
 def logging_collectives(log, phase):
-    saved = {(mod, name): getattr(mod, name) for mod in (dist, c10d) for name in LOGGED if hasattr(mod, name)}
-
-    depth = [0]  # log the outermost call only (send() is built on isend())
-
-    def logged(name, original):
-        def call(*args, **kwargs):
-            if depth[0] == 0:
-                log.append((phase[0], name))
-            depth[0] += 1
-            try:
-                return original(*args, **kwargs)
-            finally:
-                depth[0] -= 1
-        call.__name__ = original.__name__
-        return call
-
-    wrappers = {name: logged(name, getattr(c10d, name)) for name in LOGGED}
-    try:
-        for mod, name in saved:
-            setattr(mod, name, wrappers[name])
-        yield
-    finally:
-        for (mod, name), original in saved.items():
-            setattr(mod, name, original)
+    return watched_calls(LOGGED, lambda name, args, kwargs: log.append((phase[0], name)))
 
 
 def fsdp_worker(rank, world_size, solution, seed, batch_shape, steps, lr):

@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from quizcli.testing import assert_close
+from quizcli.testing import assert_close, expect_value_error
 
 F64 = torch.float64
 LABELS = {
@@ -16,16 +16,6 @@ LABELS = {
     "causal_upper": "causal mask inverted (query i sees keys j ≥ i: triu instead of tril)",
     "no_causal": "causal=True ignored",
 }
-
-
-def expect_value_error(fn, what):
-    try:
-        fn()
-    except ValueError:
-        return
-    except Exception as exc:  # noqa: BLE001 - any other error is the wrong one
-        raise AssertionError(f"{what}: raised {type(exc).__name__} ({exc}); expected ValueError") from None
-    raise AssertionError(f"{what}: no error raised; expected ValueError")
 
 
 def kv_index(h, n_heads, n_kv, mistake=None):

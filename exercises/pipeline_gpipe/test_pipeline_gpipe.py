@@ -1,14 +1,11 @@
 """Hidden suite for pipeline_gpipe: a GPipe step over real gloo ranks (forked processes), one stage each."""
 
-import contextlib
 
 import pytest
 import torch
-import torch.distributed as dist
-import torch.distributed.distributed_c10d as c10d
 
 from quizcli.testing import assert_close
-from quizcli.testing_distributed import RanksTimedOut, run_ranks
+from quizcli.testing_distributed import RanksTimedOut, run_ranks, watched_calls
 
 TIMEOUT = 8
 DIMS = {2: [5, 6, 3], 3: [5, 6, 4, 3], 4: [5, 6, 4, 5, 3]}
@@ -30,33 +27,11 @@ def make_batch(world_size, seed, batch_size):
             torch.randn(batch_size, dims[-1], generator=g, dtype=torch.float64))
 
 
-@contextlib.contextmanager
 def logging_p2p(log):
-    names = ["send", "recv", "isend", "irecv"]
-    saved = {(mod, name): getattr(mod, name) for mod in (dist, c10d) for name in names}
-
-    depth = [0]  # send() is built on isend(): log the outermost call only
-
-    def logged(name, original):
-        def call(tensor, *args, **kwargs):
-            if depth[0] == 0:
-                log.append((name, tuple(tensor.shape)))
-            depth[0] += 1
-            try:
-                return original(tensor, *args, **kwargs)
-            finally:
-                depth[0] -= 1
-        call.__name__ = original.__name__
-        return call
-
-    wrappers = {name: logged(name, getattr(c10d, name)) for name in names}
-    try:
-        for mod, name in saved:
-            setattr(mod, name, wrappers[name])
-        yield
-    finally:
-        for (mod, name), original in saved.items():
-            setattr(mod, name, original)
+    def record(name, args, kwargs):
+        tensor = args[0] if args else kwargs["tensor"]
+        log.append((name, tuple(tensor.shape)))
+    return watched_calls(["send", "recv", "isend", "irecv"], record)
 
 
 def pipe_worker(rank, world_size, solution, seed, batch_size, n_micro):

@@ -1,15 +1,13 @@
 """Hidden suite for ring_allreduce: sum over real gloo ranks (forked processes) with send/recv only."""
 
-import contextlib
 import math
 
 import pytest
 import torch
 import torch.distributed as dist
-import torch.distributed.distributed_c10d as c10d
 
 from quizcli.testing import assert_close
-from quizcli.testing_distributed import RanksTimedOut, run_ranks
+from quizcli.testing_distributed import RanksTimedOut, run_ranks, watched_calls
 
 TIMEOUT = 6  # seconds per run: a correct ring takes ~0.1 s, a deadlock should fail fast
 COLLECTIVES = ["all_reduce", "all_reduce_coalesced", "reduce_scatter", "reduce_scatter_tensor", "all_gather",
@@ -19,41 +17,15 @@ COLLECTIVES = ["all_reduce", "all_reduce_coalesced", "reduce_scatter", "reduce_s
 _deadlocked = []  # the first test that hung; later tests are not run (each would hang again)
 
 
-@contextlib.contextmanager
 def point_to_point_only(sent):
     """Inside: collectives raise; every send/isend appends (destination, numel) to `sent`."""
-    saved = {(mod, name): getattr(mod, name) for mod in (dist, c10d)
-             for name in COLLECTIVES + ["send", "isend"] if hasattr(mod, name)}
-
-    def forbidden(name):
-        def call(*args, **kwargs):
-            raise AssertionError(f"ring_allreduce called torch.distributed.{name}: only point-to-point "
+    def record(name, args, kwargs):
+        tensor = args[0] if args else kwargs["tensor"]
+        dst = args[1] if len(args) > 1 else kwargs.get("dst", kwargs.get("group_dst"))
+        sent.append((dst, tensor.numel()))
+    return watched_calls(["send", "isend"], record, forbidden=COLLECTIVES,
+                         message="ring_allreduce called torch.distributed.{name}: only point-to-point "
                                  "send/recv/isend/irecv are allowed")
-        return call
-
-    depth = [0]  # send() is built on isend(): count the outermost call only
-
-    def counting(original):
-        def call(tensor, dst=None, *args, **kwargs):
-            if depth[0] == 0:
-                sent.append((dst if dst is not None else kwargs.get("group_dst"), tensor.numel()))
-            depth[0] += 1
-            try:
-                return original(tensor, dst, *args, **kwargs)
-            finally:
-                depth[0] -= 1
-        call.__name__ = original.__name__
-        return call
-
-    wrappers = {name: forbidden(name) for name in COLLECTIVES}
-    wrappers.update(send=counting(c10d.send), isend=counting(c10d.isend))
-    try:
-        for mod, name in saved:
-            setattr(mod, name, wrappers[name])
-        yield
-    finally:
-        for (mod, name), original in saved.items():
-            setattr(mod, name, original)
 
 
 def make_input(rank, shape, dtype, seed):

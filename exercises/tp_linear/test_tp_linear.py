@@ -1,15 +1,12 @@
 """Hidden suite for tp_linear: Megatron tensor-parallel MLP on real gloo ranks (forked processes)."""
 
-import contextlib
 
 import pytest
 import torch
-import torch.distributed as dist
-import torch.distributed.distributed_c10d as c10d
 import torch.nn.functional as F
 
 from quizcli.testing import assert_close
-from quizcli.testing_distributed import run_ranks
+from quizcli.testing_distributed import run_ranks, watched_calls
 
 TIMEOUT = 10
 D, H = 8, 12  # d_model, hidden: H divisible by 2 and 4; D too, so a wrong split dimension still "fits"
@@ -25,34 +22,13 @@ def make(seed, x_shape, bias_shift=0.0):
     return w1, b1, w2, b2, r(*x_shape), r(*x_shape)  # ..., x, upstream gradient of y
 
 
-@contextlib.contextmanager
 def logging_collectives(log, phase):
     """Record (phase, name, numel) for every collective / send the code makes."""
-    saved = {(mod, name): getattr(mod, name) for mod in (dist, c10d) for name in LOGGED if hasattr(mod, name)}
-
-    depth = [0]  # log the outermost call only (send() is built on isend())
-
-    def logged(name, original):
-        def call(tensor, *args, **kwargs):
-            if depth[0] == 0:
-                numel = sum(t.numel() for t in tensor) if isinstance(tensor, (list, tuple)) else tensor.numel()
-                log.append((phase[0], name, numel))
-            depth[0] += 1
-            try:
-                return original(tensor, *args, **kwargs)
-            finally:
-                depth[0] -= 1
-        call.__name__ = original.__name__
-        return call
-
-    wrappers = {name: logged(name, getattr(c10d, name)) for name in LOGGED}
-    try:
-        for mod, name in saved:
-            setattr(mod, name, wrappers[name])
-        yield
-    finally:
-        for (mod, name), original in saved.items():
-            setattr(mod, name, original)
+    def record(name, args, kwargs):
+        tensor = args[0] if args else next(iter(kwargs.values()))
+        numel = sum(t.numel() for t in tensor) if isinstance(tensor, (list, tuple)) else tensor.numel()
+        log.append((phase[0], name, numel))
+    return watched_calls(LOGGED, record)
 
 
 def tp_worker(rank, world_size, solution, seed, x_shape, bias_shift):
