@@ -6,7 +6,7 @@ import ast
 import itertools
 import random
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -359,6 +359,11 @@ class Report:
     questions: int
     exercises: int
     errors: list[Problem]
+    by_section: dict = field(default_factory=dict)  # (note, section) → questions naming it
+
+    def uncovered(self) -> list[dict]:
+        return [{"note": note, "section": section} for note, section in sorted(known_sections())
+                if not self.by_section.get((note, section))]
 
     def to_json(self) -> dict:
         return {"questions": self.questions, "exercises": self.exercises,
@@ -381,4 +386,11 @@ def validate_paths(bank_files: list[Path], exercise_folders: list[Path]) -> Repo
     problems += cross_check(loaded)
     for folder in exercise_folders:
         problems += validate_exercise(folder)
-    return Report(count, len(exercise_folders), problems)
+    by_section: dict = {}
+    for _, data in loaded:
+        for q in data.get("questions") or [] if isinstance(data, dict) else []:
+            source = q.get("source") if isinstance(q, dict) else None
+            if isinstance(source, dict):
+                key = (source.get("note"), source.get("section"))
+                by_section[key] = by_section.get(key, 0) + 1
+    return Report(count, len(exercise_folders), problems, by_section)

@@ -29,6 +29,9 @@ def _retry_while_busy(action, seconds: float = BUSY_TIMEOUT_S):
             time.sleep(0.02)
 
 
+CARD_COLUMNS = "card_id, kind, topic, fsrs_card, due, state"
+
+
 @dataclass
 class CardRow:
     card_id: str
@@ -78,12 +81,12 @@ class Store:
 
     def card(self, card_id: str, db: sqlite3.Connection | None = None) -> CardRow | None:
         row = (db or self.db).execute(
-            "SELECT card_id, kind, topic, fsrs_card, due, state FROM cards WHERE card_id = ?", (card_id,)).fetchone()
+            f"SELECT {CARD_COLUMNS} FROM cards WHERE card_id = ?", (card_id,)).fetchone()
         return CardRow(*row) if row else None
 
     def cards(self) -> list[CardRow]:
         return [CardRow(*row) for row in self.db.execute(
-            "SELECT card_id, kind, topic, fsrs_card, due, state FROM cards")]
+            f"SELECT {CARD_COLUMNS} FROM cards")]
 
     def dues(self) -> dict[str, str]:
         """Every card's due time (ISO), by card id: all that planning a review needs."""
@@ -108,6 +111,16 @@ class Store:
         finally:
             self.db.row_factory = None
 
+    def card_counts(self) -> list[tuple[str, str, int, int]]:
+        """(kind, topic, state, cards) for every combination present."""
+        return self.db.execute("SELECT kind, topic, state, COUNT(*) FROM cards GROUP BY kind, topic, state").fetchall()
+
+    def topic_answers(self) -> dict[str, tuple[int, int]]:
+        """Per topic: graded question answers and how many were right."""
+        return {topic: (n, right) for topic, n, right in self.db.execute(
+            "SELECT topic, COUNT(*), SUM(correct) FROM reviews WHERE kind = 'question' AND correct IS NOT NULL "
+            "GROUP BY topic")}
+
     def history(self, due_before_iso: str):
         """Counts for ``quiz stats``, done in SQL so that 100,000 reviews cost milliseconds."""
         from .stats import History
@@ -115,12 +128,10 @@ class Store:
         day = "date(substr({0}, 1, 19) || 'Z', 'localtime')"
         query = self.db.execute
         return History(
-            cards=query("SELECT kind, topic, state, COUNT(*) FROM cards GROUP BY kind, topic, state").fetchall(),
+            cards=self.card_counts(),
             due_days=dict(query(f"SELECT {day.format('due')} AS d, COUNT(*) FROM cards GROUP BY d")),
             review_days=dict(query(f"SELECT {day.format('reviewed_at')} AS d, COUNT(*) FROM reviews GROUP BY d")),
-            topic_answers={topic: (n, right) for topic, n, right in query(
-                "SELECT topic, COUNT(*), SUM(correct) FROM reviews WHERE kind = 'question' AND correct IS NOT NULL "
-                "GROUP BY topic")},
+            topic_answers=self.topic_answers(),
             graded=tuple(v or 0 for v in query("SELECT COUNT(*), SUM(correct) FROM reviews WHERE correct IS NOT NULL")
                          .fetchone()),
             due_today=query("SELECT COUNT(*) FROM cards WHERE due < ?", (due_before_iso,)).fetchone()[0],

@@ -85,3 +85,10 @@ def test_exercise_problems(tmp_path):
     assert "starter does not define 'double'" in messages
     assert any(m.startswith("'topic' must be one of") for m in messages)
     assert any("missing file" in m and "solutions/echo.py" in m for m in messages)
+
+
+def test_coverage_lists_sections_without_questions(course):
+    payload = json.loads(run_quiz("validate", "--coverage", "--json", env={"QUIZ_CONTENT": str(course)}).stdout)
+    uncovered = {(e["note"], e["section"]) for e in payload["uncovered"]}
+    assert ("002_82112c4dda528d8c.txt", "Attention") not in uncovered
+    assert ("002_82112c4dda528d8c.txt", "BLEU") in uncovered

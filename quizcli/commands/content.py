@@ -6,7 +6,6 @@ import csv
 import html
 import json
 import re
-from collections import Counter
 from pathlib import Path
 
 import yaml
@@ -14,7 +13,7 @@ import yaml
 from .. import environment, render
 from ..content import bank_paths, exercise_folders, load_banks, text
 from ..errors import ExitCode, QuizError
-from ..schema import TOPICS, known_sections, validate_paths
+from ..schema import TOPICS, validate_paths
 from ..store import Store
 
 
@@ -42,7 +41,7 @@ def validate(paths: list[Path], as_json: bool, coverage: bool) -> int:
     report = validate_paths(banks, exercises)
     payload = report.to_json()
     if coverage:
-        payload["uncovered"] = uncovered_sections(banks)
+        payload["uncovered"] = report.uncovered()
     if as_json:
         print(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
@@ -53,26 +52,6 @@ def validate(paths: list[Path], as_json: bool, coverage: bool) -> int:
         status = "[green]ok[/]" if not report.errors else f"[red]{len(report.errors)} problem(s)[/]"
         render.console.print(f"{report.questions} questions, {report.exercises} exercises: {status}")
     return ExitCode.ERROR if report.errors else ExitCode.OK
-
-
-def section_counts(banks: list[Path]) -> Counter:
-    counts: Counter = Counter()
-    for path in banks:
-        try:
-            data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-        except (yaml.YAMLError, OSError):
-            continue
-        for q in (data or {}).get("questions") or []:
-            source = q.get("source") if isinstance(q, dict) else None
-            if isinstance(source, dict):
-                counts[(source.get("note"), source.get("section"))] += 1
-    return counts
-
-
-def uncovered_sections(banks: list[Path]) -> list[dict]:
-    counts = section_counts(banks)
-    return [{"note": note, "section": section} for note, section in sorted(known_sections())
-            if not counts[(note, section)]]
 
 
 HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")

@@ -22,19 +22,18 @@ def language(lang: str | None, settings: dict) -> str:
 
 
 def topic_rows(store: Store) -> list[dict]:
-    seen = Counter(card.topic for card in store.cards() if card.kind == "question")
-    answered, right = Counter(), Counter()
-    for topic, correct, count in store.db.execute(
-            "SELECT topic, correct, COUNT(*) FROM reviews WHERE kind = 'question' AND correct IS NOT NULL "
-            "GROUP BY topic, correct"):
-        answered[topic] += count
-        right[topic] += count if correct else 0
+    seen: Counter = Counter()
+    for kind, topic, _, count in store.card_counts():
+        if kind == "question":
+            seen[topic] += count
+    answers = store.topic_answers()
     rows = []
     for bank in load_banks():
         by_type = Counter(q.get("type") for q in bank.questions)
+        answered, right = answers.get(bank.topic, (0, 0))
         rows.append({"topic": bank.topic, "title": bank.title, "questions": len(bank.questions),
-                     "by_type": {t: by_type.get(t, 0) for t in TYPES}, "seen": seen.get(bank.topic, 0),
-                     "accuracy": round(right[bank.topic] / answered[bank.topic], 3) if answered[bank.topic] else None})
+                     "by_type": {t: by_type.get(t, 0) for t in TYPES}, "seen": seen[bank.topic],
+                     "accuracy": round(right / answered, 3) if answered else None})
     return rows
 
 

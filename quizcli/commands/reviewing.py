@@ -30,6 +30,10 @@ def _when(moment: datetime, now: datetime) -> str:
     return f"in {delta.days} days ({moment.astimezone().strftime('%Y-%m-%d')})"
 
 
+def _next_due(dues: list[str], now: datetime) -> str | None:
+    return _when(datetime.fromisoformat(min(dues)), now) if dues else None
+
+
 def review(limit: int | None, new: int | None, topics: list[str], lang: str | None) -> int:
     settings = config.load()
     lang = language(lang, settings)
@@ -52,8 +56,8 @@ def review(limit: int | None, new: int | None, topics: list[str], lang: str | No
             f"[dim]then[/] [bold]quiz grade[/] [dim](the grade rates this card)[/]",
             title=f"exercise · {chosen.topic}", title_align="left", border_style="magenta"))
     if not queue:
-        upcoming = [when for cid, when in dues.items() if cid in questions or cid in exercises]
-        later = f"next card due {_when(datetime.fromisoformat(min(upcoming)), now)}" if upcoming else "no cards yet"
+        upcoming = _next_due([when for cid, when in dues.items() if cid in questions or cid in exercises], now)
+        later = f"next card due {upcoming}" if upcoming else "no cards yet"
         render.console.print(f"Nothing to review now — {later}. Try `quiz ask` for extra practice.")
         return ExitCode.OK
     new_count = sum(1 for cid in queue if cid not in dues)
@@ -63,9 +67,9 @@ def review(limit: int | None, new: int | None, topics: list[str], lang: str | No
     round_ = rounds.Round(store, settings, rounds.Replies(), command="review")
     ending = rounds.run(round_, posed)
     lines = round_.tally.lines(lang)
-    upcoming = [when for cid, when in store.dues().items() if cid in questions]
+    upcoming = _next_due([when for cid, when in store.dues().items() if cid in questions], environment.now())
     if upcoming:
-        lines.append(("next due", _when(datetime.fromisoformat(min(upcoming)), environment.now())))
+        lines.append(("next due", upcoming))
     render.summary(lines)
     return ExitCode.INTERRUPTED if ending == "interrupted" else ExitCode.OK
 
