@@ -136,6 +136,11 @@ class Exercise:
         return list(self.manifest.get("banned") or [])
 
     @property
+    def card_id(self) -> str:
+        """The exercise's spaced-repetition card (question cards use the question id)."""
+        return f"exercise:{self.slug}"
+
+    @property
     def starter(self) -> Path:
         return self.folder / "starter.py"
 

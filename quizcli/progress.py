@@ -24,7 +24,3 @@ def record_review(store: Store, settings: dict, *, card_id: str, kind: str, topi
             "correct": None if correct is None else int(correct), "duration_ms": duration_ms,
             "answer": answer, "command": command, "review_log": log.to_json()})
     return row
-
-
-def exercise_card_id(slug: str) -> str:
-    return f"exercise:{slug}"

@@ -170,10 +170,6 @@ class Store:
             db.execute(f"UPDATE exercise_progress SET {column} = {column} + 1 WHERE slug = ?", (slug,))
             return db.execute(f"SELECT {column} FROM exercise_progress WHERE slug = ?", (slug,)).fetchone()[0]
 
-    def reset_hints(self, slug: str) -> None:
-        with self.transaction() as db:
-            db.execute("UPDATE exercise_progress SET hints_shown = 0 WHERE slug = ?", (slug,))
-
     def get_meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None

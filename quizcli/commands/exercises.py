@@ -19,7 +19,7 @@ from ..content import Exercise, load_exercise, load_exercises, text
 from ..errors import ExitCode, QuizError
 from ..exercises import missing_requirements, scaffold, status, workspace_file
 from ..grading import GradeResult
-from ..progress import exercise_card_id, record_review
+from ..progress import record_review
 from ..runner import run_suite
 from ..store import Store
 from .questions import language
@@ -99,12 +99,12 @@ def show_result(result: GradeResult, label: str) -> None:
 def _record(store: Store, chosen: Exercise, result: GradeResult) -> None:
     previous = store.attempts(chosen.slug)
     now = environment.now()
-    good = sum(t.outcome == "passed" for t in result.tests)
-    store.record_attempt(chosen.slug, environment.iso(now), result.passed, good, len(result.tests), result.duration)
+    store.record_attempt(chosen.slug, environment.iso(now), result.passed, result.counts["passed"], len(result.tests),
+                         result.duration)
     hints, _ = store.progress(chosen.slug)
     failed_before = sum(1 for row in previous if not row[2])
     rating = scheduling.rating_for_grade(result.passed, failed_before, hints)
-    record_review(store, config.load(), card_id=exercise_card_id(chosen.slug), kind="exercise", topic=chosen.topic,
+    record_review(store, config.load(), card_id=chosen.card_id, kind="exercise", topic=chosen.topic,
                   rating=rating, correct=result.passed, answer=result.verdict,
                   duration_ms=int(result.duration * 1000), command="grade", now=now)
 

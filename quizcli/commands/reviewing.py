@@ -41,7 +41,7 @@ def review(limit: int | None, new: int | None, topics: list[str], lang: str | No
     now = environment.now()
     banks = load_banks(topics or None)
     questions = {q["id"]: q for bank in banks for q in bank.questions}
-    exercises = {f"exercise:{e.slug}": e for e in load_exercises() if not topics or e.topic in topics}
+    exercises = {e.card_id: e for e in load_exercises() if not topics or e.topic in topics}
     dues = store.dues()
     now_iso = environment.iso(now)
     due = [planning.Due(cid, questions[cid]["topic"], when) for cid, when in dues.items()
