@@ -83,8 +83,7 @@ def pytest_configure(config):
     if fd and _channel is None:
         _channel = os.fdopen(int(fd), "w", buffering=1, closefd=False)
         # Keep the pipe away from the user's code: it sees no QUIZ_* variables.
-        for key in ("QUIZ_RESULTS_FD",):
-            os.environ.pop(key, None)
+        os.environ.pop("QUIZ_RESULTS_FD", None)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -101,23 +100,20 @@ def pytest_runtest_makereport(item, call):
 
 
 def pytest_runtest_logreport(report):
-    if report.when == "call" or report.outcome != "passed":
-        if report.when != "call" and report.outcome == "skipped" and report.when == "teardown":
-            return
-        outcome = report.outcome
-        if report.when != "call" and report.failed:
-            outcome = "error"
-        elif report.failed and report.nodeid in _timeouts:
-            outcome = "timeout"
-        message = _messages.get(report.nodeid, "")
-        if report.skipped and isinstance(report.longrepr, tuple):
+    if report.when != "call" and report.passed:
+        return  # setup and teardown are news only when they go wrong
+    outcome, message = report.outcome, _messages.get(report.nodeid, "")
+    if report.failed:
+        outcome = "error" if report.when != "call" else "timeout" if report.nodeid in _timeouts else "failed"
+    elif report.skipped:
+        if isinstance(report.longrepr, tuple):
             message = str(report.longrepr[2])
-        if report.skipped and report.nodeid not in _marked_skips:
+        if report.nodeid not in _marked_skips:
             # A skip raised while the test ran may come from the code under test: it must not pass.
             outcome, message = "failed", f"skipped by code under test, which counts as a failure ({message})"
-        notes = [str(value) for key, value in report.user_properties if key == "note"]
-        _send({"kind": "test", "nodeid": report.nodeid, "when": report.when, "outcome": outcome,
-               "message": message, "notes": notes, "duration": round(report.duration, 4)})
+    notes = [str(value) for key, value in report.user_properties if key == "note"]
+    _send({"kind": "test", "nodeid": report.nodeid, "when": report.when, "outcome": outcome,
+           "message": message, "notes": notes, "duration": round(report.duration, 4)})
 
 
 def pytest_collectreport(report):
