@@ -67,7 +67,7 @@ def reflow(text: str) -> str:
     paragraphs = []
     for paragraph in text.split("\n\n"):
         lines = paragraph.split("\n")
-        if len(lines) == 1 or any(LIST_ITEM.match(line) for line in lines[1:]) or LIST_ITEM.match(lines[0]):
+        if any(LIST_ITEM.match(line) for line in lines):
             paragraphs.append(paragraph)
             continue
         joined = lines[0]
