@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,12 @@ import pytest
 FIXTURES = Path(__file__).parent / "fixtures"
 collect_ignore = ["fixtures"]  # hidden suites of the fixture course: run by the grader, not by us
 COURSE = FIXTURES / "course"
+
+# Test modules load content at import (tests/test_content.py), before any fixture runs: point every
+# QUIZ_* folder at a throwaway place now, so the user's exported QUIZ_HOME is never written to.
+_SESSION_HOME = tempfile.mkdtemp(prefix="quiz-tests-")
+os.environ["QUIZ_HOME"] = os.path.join(_SESSION_HOME, "home")
+os.environ["QUIZ_WORKSPACE"] = os.path.join(_SESSION_HOME, "workspace")
 
 
 @pytest.fixture(autouse=True)
