@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from . import expr
+from .content import text
 from .questions import LETTERS, Posed, format_number
 
 DONT_KNOW = {"", "?", "？", "idk", "pass", "不知道", "不会"}
@@ -25,6 +26,7 @@ class Verdict:
     correct: bool
     expected: str          # the right answer, as the user should see it
     given: str = ""        # the reply as understood
+    mistake: str = ""      # numeric: the declared mistake the reply matches, in the question's language
 
 
 def is_dont_know(reply: str) -> bool:
@@ -45,6 +47,19 @@ def _compact(text: str) -> str:
 
 def _number(text: str) -> float:
     return expr.evaluate(text.replace("^", "**"))
+
+
+def within_tolerance(given: float, expected: float, tolerance: float) -> bool:
+    """The numeric rule, relative to the expected value (absolute when it is 0)."""
+    return abs(given - expected) <= tolerance * (abs(expected) if expected else 1.0)
+
+
+def named_mistake(posed: Posed, given: float, tolerance: float) -> str:
+    """The label of the declared mistake (``mistakes: [{expr, label}]``) that ``given`` matches, or ''."""
+    for mistake in posed.question.get("mistakes") or []:
+        if within_tolerance(given, expr.evaluate(mistake["expr"], posed.params), tolerance):
+            return text(mistake["label"], posed.lang)
+    return ""
 
 
 def parse_letters(reply: str, count: int) -> set[int]:
@@ -117,11 +132,11 @@ def check(posed: Posed, reply: str) -> Verdict:
         return Verdict(picked == right, letters, ",".join(LETTERS[i] for i in sorted(picked)))
     if kind == "numeric":
         given = parse_number(reply, question.get("unit", ""))
-        expected = posed.value
-        tolerance = float(question["tolerance"]) * (abs(expected) if expected else 1.0)
+        tolerance = float(question["tolerance"])
         unit = f" {question.get('unit')}" if question.get("unit") else ""
-        return Verdict(abs(given - expected) <= tolerance, f"{format_number(expected)}{unit}",
-                       format_number(given))
+        correct = within_tolerance(given, posed.value, tolerance)
+        return Verdict(correct, f"{format_number(posed.value)}{unit}", format_number(given),
+                       "" if correct else named_mistake(posed, given, tolerance))
     if kind == "cloze":
         blanks = question["blanks"]
         parts = [p.strip() for p in normalise(reply).split(";")] if len(blanks) > 1 else [reply]

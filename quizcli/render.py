@@ -20,9 +20,11 @@ TYPE_HELP = {
 }
 WORDS = {
     "en": {"right": "right", "wrong": "wrong", "answer": "Answer", "why": "Why", "keys": "Key points",
-           "rate": "How well did you know it? again / hard / good / easy (1-4)", "controls": "? don't know · h hint · q quit"},
+           "rate": "How well did you know it? again / hard / good / easy (1-4)",
+           "mistake": "that is the classic mistake", "controls": "? don't know · h hint · q quit"},
     "zh": {"right": "正确", "wrong": "错误", "answer": "答案", "why": "解析", "keys": "要点",
-           "rate": "自评：again / hard / good / easy（1-4）", "controls": "? 不知道 · h 提示 · q 退出"},
+           "rate": "自评：again / hard / good / easy（1-4）",
+           "mistake": "这是典型错误", "controls": "? 不知道 · h 提示 · q 退出"},
 }
 
 
@@ -53,12 +55,14 @@ def question(posed, number: int, total: int, topic: str) -> None:
     console.print(f"[dim]{escape(hint)} · {escape(WORDS[posed.lang]['controls'])}[/]")
 
 
-def verdict(posed, correct: bool | None, expected: str) -> None:
+def verdict(posed, correct: bool | None, expected: str, mistake: str = "") -> None:
     words = WORDS[posed.lang]
     if correct is True:
         console.print(f"[bold green]✓ {words['right']}[/]")
     elif correct is False:
         console.print(f"[bold red]✗ {words['wrong']}[/] — {words['answer']}: [bold]{escape(expected)}[/]")
+    if mistake:
+        console.print(f"[yellow]{words['mistake']}: {escape(mistake)}[/]")
     reveal(posed)
 
 

@@ -128,7 +128,7 @@ class Round:
         self.tally.correct += bool(correct) if correct is not None else rating >= scheduling.Rating.Good
         self.tally.card_ids.append(q["id"])
         if q["type"] != "open":
-            render.verdict(posed, correct, verdict.expected)
+            render.verdict(posed, correct, verdict.expected, verdict.mistake)
         else:
             render.console.print()
 

@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from . import expr, yamlio
-from .checking import BLANK, normalise
+from .checking import BLANK, normalise, within_tolerance
 from .content import LANGUAGES, Exercise, read_exercise
 from .questions import LETTERS, PLACEHOLDER, TYPES, parameter_values
 
@@ -20,9 +20,10 @@ TOPICS = ("transformer", "llm", "peft", "optimization", "layers", "losses", "gen
           "metrics", "python")
 REQUIREMENTS = ("numpy", "torch", "triton", "distributed", "cuda")
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:[.\-][a-z0-9]+)*$")
-COMMON_KEYS = {"id", "type", "difficulty", "tags", "source", "prompt", "answer", "explanation"}
+TAG_PATTERN = re.compile(r"^[a-z0-9-]+$")  # misconception tags, shared with exercises/*/mistakes.yaml
+COMMON_KEYS = {"id", "type", "difficulty", "tags", "source", "prompt", "answer", "explanation", "misconceptions"}
 TYPE_KEYS = {"mcq": {"choices", "correct"}, "multi": {"choices", "correct"},
-             "numeric": {"value", "tolerance", "unit", "params"}, "cloze": {"blanks"},
+             "numeric": {"value", "tolerance", "unit", "params", "mistakes"}, "cloze": {"blanks"},
              "order": {"items"}, "open": {"key_points"}}
 EXERCISE_KEYS = {"slug", "title", "topic", "difficulty", "requires", "timeout", "names", "banned", "hints",
                  "sources"}
@@ -128,6 +129,9 @@ def _validate_question(check: _Checker, q: dict) -> None:
     if not isinstance(q.get("tags"), list) or not all(isinstance(t, str) for t in q.get("tags") or []):
         check.add(q.line_of("tags"), "'tags' must be a list of words")
     check.source(q)
+    tags = q.get("misconceptions", [])
+    if not isinstance(tags, list) or not all(isinstance(t, str) and TAG_PATTERN.match(t) for t in tags):
+        check.add(q.line_of("misconceptions"), "'misconceptions' must be a list of tags like gqa-grouping")
     for key in ("prompt", "answer"):
         check.bilingual(q, key)
     check.bilingual(q, "explanation", required=False)
@@ -179,6 +183,7 @@ def _numeric(check: _Checker, q: dict) -> None:
     if missing:
         check.add(q.line_of("value"), f"'value' uses undefined parameters: {', '.join(sorted(missing))}")
         return
+    answers = []
     for combination in _combinations(grid):
         try:
             result = expr.evaluate(value, combination)
@@ -188,6 +193,8 @@ def _numeric(check: _Checker, q: dict) -> None:
         if result != result:
             check.add(q.line_of("value"), f"'value' is not a number (with {combination})")
             return
+        answers.append((combination, result))
+    _numeric_mistakes(check, q, set(grid), answers)
     known = set(grid) | {"value"}
     for key in ("prompt", "answer", "explanation"):
         for lang in LANGUAGES:
@@ -197,6 +204,42 @@ def _numeric(check: _Checker, q: dict) -> None:
     unused = set(grid) - set(PLACEHOLDER.findall(str((q.get("prompt") or {}).get("en", ""))))
     if unused:
         check.add(q.line_of("params"), f"parameters never shown in the prompt: {', '.join(sorted(unused))}")
+
+
+def _numeric_mistakes(check: _Checker, q: dict, names: set[str], answers: list[tuple[dict, float]]) -> None:
+    """Each declared wrong answer must be rejected by the tolerance at every grid point, or it teaches nothing."""
+    mistakes = q.get("mistakes", [])
+    if not isinstance(mistakes, list):
+        check.add(q.line_of("mistakes"), "'mistakes' must be a list of {expr, label: {en, zh}}")
+        return
+    tolerance = q.get("tolerance") if isinstance(q.get("tolerance"), (int, float)) else 0.0
+    for index, mistake in enumerate(mistakes):
+        line = mistakes.line_of(index) if isinstance(mistakes, yamlio.MarkedList) else q.line_of("mistakes")
+        if not isinstance(mistake, dict) or set(mistake) != {"expr", "label"}:
+            check.add(line, f"mistakes[{index}] must be {{expr, label: {{en, zh}}}}")
+            continue
+        check.bilingual(mistake, "label")
+        undefined = expr.names_in(mistake["expr"]) - names
+        if undefined:
+            check.add(line, f"mistakes[{index}] uses undefined parameters: {', '.join(sorted(undefined))}")
+            continue
+        for combination, answer in answers:
+            problem = _accepted_mistake(mistake["expr"], combination, answer, tolerance)
+            if problem:
+                check.add(line, f"mistakes[{index}] {problem} (with {combination})")
+                break
+
+
+def _accepted_mistake(formula, combination: dict, answer: float, tolerance: float) -> str:
+    try:
+        wrong = expr.evaluate(formula, combination)
+    except expr.ExpressionError as exc:
+        return str(exc)
+    if wrong == answer:
+        return f"equals the answer {answer:g}"
+    if within_tolerance(wrong, answer, tolerance):
+        return f"gives {wrong:g}, accepted by the tolerance around the answer {answer:g}: tighten 'tolerance'"
+    return ""
 
 
 def _combinations(grid: dict[str, list]) -> list[dict]:

@@ -173,3 +173,19 @@ def test_cloze_keeps_signs_and_exponents(reply, accepted, correct):
 
 def test_numeric_accepts_caret_powers():
     assert parse_number("2^30") == 2 ** 30
+
+
+LINEAR = q("numeric", value="din * dout + dout", tolerance=1e-5, unit="parameters", params={"din": [4096], "dout": [10]},
+           mistakes=[{"expr": "din * dout", "label": {"en": "the count without the bias", "zh": "漏掉了偏置"}}])
+
+
+def test_a_numeric_answer_equal_to_a_declared_mistake_is_wrong_and_named():
+    verdict = check(posed(LINEAR), "40960")
+    assert not verdict.correct and verdict.mistake == "the count without the bias"
+    zh = check(pose(LINEAR, "zh", random.Random(0)), "40960")
+    assert zh.mistake == "漏掉了偏置"
+
+
+@pytest.mark.parametrize("reply", ["40970", "12345"])
+def test_other_answers_name_no_mistake(reply):
+    assert check(posed(LINEAR), reply).mistake == ""

@@ -92,3 +92,24 @@ def test_coverage_lists_sections_without_questions(course):
     uncovered = {(e["note"], e["section"]) for e in payload["uncovered"]}
     assert ("002_82112c4dda528d8c.txt", "Attention") not in uncovered
     assert ("002_82112c4dda528d8c.txt", "BLEU") in uncovered
+
+
+def test_declared_numeric_mistakes_must_be_rejected_over_the_whole_grid():
+    found = problems(FIXTURES / "mistakes" / "layers.yaml")
+    messages = {line: message for line, message in found}
+    assert set(messages) == {30, 45}, found  # the first template's mistake is rejected everywhere: no problem
+    assert "accepted by the tolerance" in messages[30] and "'din': 4096, 'dout': 10" in messages[30]
+    assert "equals the answer" in messages[45] and "'p': 0.5" in messages[45]
+
+
+def test_misconception_tags_and_mistake_entries_are_checked(tmp_path):
+    bank = tmp_path / "layers.yaml"
+    text = (FIXTURES / "mistakes" / "layers.yaml").read_text()
+    bank.write_text(text.replace("    tags: [dropout]", "    tags: [dropout]\n    misconceptions: [Dropout Scale]")
+                    .replace("      - expr: din * dout\n        label: {en: \"the count without the bias\", zh: \"漏掉了偏置\"}\n"
+                             "    answer: {en: \"{value}\", zh: \"{value}\"}\n\n  - id: layers.fixture-loose",
+                             "      - expr: din * k\n        label: {en: \"x\", zh: \"x\"}\n"
+                             "    answer: {en: \"{value}\", zh: \"{value}\"}\n\n  - id: layers.fixture-loose", 1))
+    messages = [m for _, m in problems(bank)]
+    assert any("'misconceptions' must be a list of tags" in m for m in messages)
+    assert any("mistakes[0] uses undefined parameters: k" in m for m in messages)
