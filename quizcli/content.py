@@ -90,6 +90,11 @@ def load_banks(topics: list[str] | None = None) -> list[Bank]:
     return [load_bank(paths[t]) for t in (topics or paths)]
 
 
+def aliases(banks: list[Bank]) -> dict[str, str]:
+    """Old ids of merged questions → the id kept, so their history follows them."""
+    return {old: q["id"] for bank in banks for q in bank.questions for old in q.get("aliases") or []}
+
+
 def questions_by_id(banks: list[Bank] | None = None) -> dict[str, dict]:
     return {q["id"]: q for bank in (banks if banks is not None else load_banks()) for q in bank.questions
             if "id" in q}

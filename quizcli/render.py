@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from rich.console import Console
+from rich.console import Console, Group
 from rich.markup import escape
 from rich.panel import Panel
 from rich.text import Text
@@ -50,9 +50,21 @@ def question(posed, number: int, total: int, topic: str) -> None:
                 body.append(line)
     if q["type"] == "numeric" and q.get("unit"):
         body.append(f"\n\n  unit: {q['unit']}", style="dim")
-    console.print(Panel(body, title=title, title_align="left", border_style="blue"))
+    console.print(Panel(with_code(body, len(posed.prompt), q.get("code")), title=title, title_align="left",
+                        border_style="blue"))
     hint = TYPE_HELP[posed.lang][q["type"]]
     console.print(f"[dim]{escape(hint)} · {escape(WORDS[posed.lang]['controls'])}[/]")
+
+
+def with_code(body: Text, prompt_length: int, code: dict | None):
+    """A spot-the-bug snippet, with line numbers, between the question and its choices."""
+    if not code:
+        return body
+    from rich.syntax import Syntax  # pygments: paid only by questions that show code
+
+    prompt, *rest = body.divide([prompt_length, prompt_length + 1])[::2]
+    snippet = Syntax(code["text"].strip("\n"), code.get("language", "python"), line_numbers=True, word_wrap=True)
+    return Group(prompt, Text(), snippet, *[part for part in rest if part.plain])
 
 
 def verdict(posed, correct: bool | None, expected: str, mistake: str = "") -> None:

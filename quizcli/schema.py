@@ -21,7 +21,10 @@ TOPICS = ("transformer", "llm", "peft", "optimization", "layers", "losses", "gen
 REQUIREMENTS = ("numpy", "torch", "triton", "distributed", "cuda")
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:[.\-][a-z0-9]+)*$")
 TAG_PATTERN = re.compile(r"^[a-z0-9-]+$")  # misconception tags, shared with exercises/*/mistakes.yaml
-COMMON_KEYS = {"id", "type", "difficulty", "tags", "source", "prompt", "answer", "explanation", "misconceptions"}
+COMMON_KEYS = {"id", "type", "difficulty", "tags", "source", "prompt", "answer", "explanation", "misconceptions",
+               "code", "aliases"}
+CODE_LANGUAGES = ("python",)
+MAX_CODE_LINES = 15
 TYPE_KEYS = {"mcq": {"choices", "correct"}, "multi": {"choices", "correct"},
              "numeric": {"value", "tolerance", "unit", "params", "mistakes"}, "cloze": {"blanks"},
              "order": {"items"}, "open": {"key_points"}}
@@ -135,8 +138,28 @@ def _validate_question(check: _Checker, q: dict) -> None:
     for key in ("prompt", "answer"):
         check.bilingual(q, key)
     check.bilingual(q, "explanation", required=False)
+    if "code" in q:
+        _code(check, q)
+    if "aliases" in q and not (isinstance(q["aliases"], list) and all(
+            isinstance(a, str) and ID_PATTERN.match(a) for a in q["aliases"])):
+        check.add(q.line_of("aliases"), "'aliases' must list the old ids of questions merged into this one")
     {"mcq": _choices, "multi": _choices, "numeric": _numeric, "cloze": _cloze, "order": _order,
      "open": _open}[kind](check, q)
+
+
+def _code(check: _Checker, q: dict) -> None:
+    """Spot-the-bug code: a short snippet that must parse, so line numbers in the question are real."""
+    code = q["code"]
+    if not isinstance(code, dict) or code.get("language") not in CODE_LANGUAGES or not isinstance(code.get("text"), str):
+        check.add(q.line_of("code"), f"'code' must be {{language: {'|'.join(CODE_LANGUAGES)}, text: ...}}")
+        return
+    lines = code["text"].strip("\n").count("\n") + 1
+    if lines > MAX_CODE_LINES:
+        check.add(q.line_of("code"), f"'code' has {lines} lines; keep it to {MAX_CODE_LINES}")
+    try:
+        ast.parse(code["text"])
+    except SyntaxError as exc:
+        check.add(q.line_of("code"), f"'code' does not parse as Python: line {exc.lineno}: {exc.msg}")
 
 
 def _listed(check: _Checker, q: dict, key: str, minimum: int, problem: str) -> list | None:
@@ -289,10 +312,12 @@ def cross_check(banks: list[tuple[Path, dict]]) -> list[Problem]:
                 continue
             where = f"{path}:{q.line}"
             qid = q.get("id")
-            if isinstance(qid, str):
-                if qid in seen_ids:
-                    problems.append(Problem(str(path), q.line_of("id"), f"duplicate id {qid!r} (first at {seen_ids[qid]})"))
-                seen_ids.setdefault(qid, where)
+            aliases = q.get("aliases") if isinstance(q.get("aliases"), list) else []
+            for name in [qid, *aliases]:
+                if isinstance(name, str) and name in seen_ids:
+                    problems.append(Problem(str(path), q.line_of("id"), f"duplicate id {name!r} (first at {seen_ids[name]})"))
+                if isinstance(name, str):
+                    seen_ids.setdefault(name, where)
             prompt = (q.get("prompt") or {}).get("en") if isinstance(q.get("prompt"), dict) else None
             if isinstance(prompt, str) and prompt.strip():
                 key = normalise(prompt)

@@ -103,6 +103,22 @@ class Store:
             "review_log) VALUES (:card_id, :kind, :topic, :reviewed_at, :rating, :correct, :duration_ms, :answer, "
             ":command, :review_log)", dict(review, card_id=card.card_id, kind=card.kind, topic=card.topic))
 
+    def adopt_aliases(self, aliases: dict[str, str]) -> None:
+        """Hand the cards and reviews of merged questions' old ids (alias → kept id) to the id kept."""
+        marks = ",".join("?" * len(aliases))
+        found = [row[0] for row in self.db.execute(
+            f"SELECT card_id FROM cards WHERE card_id IN ({marks})", list(aliases))] if aliases else []
+        if not found:
+            return
+        with self.transaction() as db:
+            for alias in found:
+                kept = aliases[alias]
+                db.execute("UPDATE reviews SET card_id = ? WHERE card_id = ?", (kept, alias))
+                if db.execute("SELECT 1 FROM cards WHERE card_id = ?", (kept,)).fetchone():
+                    db.execute("DELETE FROM cards WHERE card_id = ?", (alias,))  # the kept card's schedule wins
+                else:
+                    db.execute("UPDATE cards SET card_id = ? WHERE card_id = ?", (kept, alias))
+
     def reviews(self, since_iso: str = "") -> list[sqlite3.Row]:
         self.db.row_factory = sqlite3.Row
         try:

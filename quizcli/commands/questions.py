@@ -7,7 +7,7 @@ import random
 from collections import Counter
 
 from .. import config, render
-from ..content import load_banks, text
+from ..content import aliases, load_banks, text
 from ..errors import ExitCode, QuizError, unknown
 from ..questions import pose
 from ..questions import TYPES
@@ -65,14 +65,17 @@ def ask(topic_names: list[str], count: int, kind: str | None, difficulty: int | 
     lang = language(lang, settings)
     if kind is not None and kind not in TYPES:
         raise unknown("type", kind, list(TYPES))
-    pool = [q for bank in load_banks(topic_names) for q in bank.questions
+    banks = load_banks(topic_names)
+    pool = [q for bank in banks for q in bank.questions
             if (kind is None or q.get("type") == kind) and (difficulty is None or q.get("difficulty") == difficulty)]
     if not pool:
         raise QuizError("no question matches those filters")
     rng = random.Random(seed)
     chosen = rng.sample(pool, min(count, len(pool)))
     posed = [pose(q, lang, rng) for q in chosen]
-    round_ = rounds.Round(Store(), settings, rounds.Replies(), command="ask")
+    store = Store()
+    store.adopt_aliases(aliases(banks))
+    round_ = rounds.Round(store, settings, rounds.Replies(), command="ask")
     ending = rounds.run(round_, posed)
     render.summary(round_.tally.lines(lang))
     return ExitCode.INTERRUPTED if ending == "interrupted" else ExitCode.OK

@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .. import config, environment, planning, render, rounds, stats as progress_stats
-from ..content import load_banks, load_exercises, text
+from ..content import aliases, load_banks, load_exercises, text
 from ..errors import ExitCode
 from ..questions import pose
 from ..store import Store
@@ -40,6 +40,7 @@ def review(limit: int | None, new: int | None, topics: list[str], lang: str | No
     store = Store()
     now = environment.now()
     banks = load_banks(topics or None)
+    store.adopt_aliases(aliases(banks))
     questions = {q["id"]: q for bank in banks for q in bank.questions}
     exercises = {e.card_id: e for e in load_exercises() if not topics or e.topic in topics}
     dues = store.dues()
