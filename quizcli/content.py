@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from . import yamlio
+from . import mistakes, yamlio
 from .environment import cache_dir, content_root
 from .errors import QuizError, unknown
 
@@ -157,9 +157,18 @@ class Exercise:
     def solution(self) -> Path:
         return self.folder.parent.parent / "solutions" / f"{self.slug}.py"
 
+    @property
+    def mistakes_file(self) -> Path:
+        return self.folder / mistakes.FILE_NAME
+
     @cached_property
-    def mutants(self) -> list[Path]:
-        return sorted((self.folder / "mutants").glob("*.py"))
+    def mistakes(self) -> list[mistakes.Mistake]:
+        """The classic mistakes, each a patch of the reference (``mistakes.yaml``)."""
+        return mistakes.load(self.mistakes_file)
+
+    def mutant_source(self, mistake: mistakes.Mistake) -> str:
+        """The reference with ``mistake`` applied; raises mistakes.PatchError when the patch no longer applies."""
+        return mistakes.apply_patch(self.solution.read_text(encoding="utf-8"), mistake)
 
     def prompt(self, lang: str) -> str:
         path = self.folder / ("prompt.zh.md" if lang == "zh" else "prompt.md")

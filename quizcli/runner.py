@@ -21,6 +21,7 @@ from pathlib import Path
 from . import grading, schema
 from .content import Exercise
 from .grading import GradeResult
+from .mistakes import Mistake
 
 OUTPUT_LIMIT = 64 * 1024                  # bytes of the run's output kept for the report
 MEMORY_LIMIT = 12 * 1024**3               # address space per process (RLIMIT_AS)
@@ -111,6 +112,8 @@ def run_suite(exercise: Exercise, solution: Path, timeout: float | None = None) 
         suite = folder / "suite" / exercise.suite.name
         suite.parent.mkdir()
         shutil.copy(exercise.suite, suite)
+        if exercise.mistakes_file.is_file():  # the suite reads its labels from it
+            shutil.copy(exercise.mistakes_file, suite.parent / exercise.mistakes_file.name)
         (folder / "suite" / "pytest.ini").write_text("[pytest]\n")
         workdir = folder / "work"
         workdir.mkdir()
@@ -121,6 +124,15 @@ def run_suite(exercise: Exercise, solution: Path, timeout: float | None = None) 
     if missing and not result.passed:
         result.message += f"; your file does not define {', '.join(missing)}"
     return result
+
+
+def run_mistake(exercise: Exercise, mistake: Mistake) -> GradeResult:
+    """Grade the mutant that ``mistake``'s patch makes of the reference; PatchError when it no longer applies."""
+    source = exercise.mutant_source(mistake)
+    with tempfile.TemporaryDirectory(prefix=f"quiz-mutant-{exercise.slug}-") as tmp:
+        path = Path(tmp) / f"{mistake.id}.py"
+        path.write_text(source, encoding="utf-8")
+        return run_suite(exercise, path)
 
 
 def _run(slug: str, suite: Path, solution: Path, workdir: Path, limit: float) -> GradeResult:

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from . import expr, yamlio
+from . import expr, mistakes, yamlio
 from .checking import BLANK, normalise, within_tolerance
 from .content import LANGUAGES, Exercise, read_exercise
 from .questions import LETTERS, PLACEHOLDER, TYPES, parameter_values
@@ -29,7 +29,8 @@ TYPE_KEYS = {"mcq": {"choices", "correct"}, "multi": {"choices", "correct"},
              "numeric": {"value", "tolerance", "unit", "params", "mistakes"}, "cloze": {"blanks"},
              "order": {"items"}, "open": {"key_points"}}
 EXERCISE_KEYS = {"slug", "title", "topic", "difficulty", "requires", "timeout", "names", "banned", "hints",
-                 "sources"}
+                 "sources", "after", "variants"}
+MISTAKE_KEYS = {"id", "label", "tags", "patch"}
 MAX_TEMPLATE_CHECKS = 200
 
 
@@ -388,7 +389,7 @@ def validate_exercise(folder: Path) -> list[Problem]:
         for index in range(len(sources)):
             check.source(_wrap(sources, index))
     _exercise_files(check, exercise, names)
-    return check.problems
+    return check.problems + validate_mistakes(exercise)
 
 
 def _wrap(items: list, index: int) -> dict:
@@ -403,8 +404,7 @@ def _exercise_files(check: _Checker, exercise: Exercise, names: list[str]) -> No
     for path in required:
         if not path.is_file():
             check.add(1, f"missing file {path.name if path.parent == exercise.folder else path}")
-    for label, path in [("starter", exercise.starter), ("solution", exercise.solution), *[
-            (f"mutant {p.name}", p) for p in exercise.mutants]]:
+    for label, path in [("starter", exercise.starter), ("solution", exercise.solution)]:
         if not path.is_file():
             continue
         try:
@@ -416,8 +416,53 @@ def _exercise_files(check: _Checker, exercise: Exercise, names: list[str]) -> No
         for name in names:
             if name not in defined:
                 check.add(exercise.manifest.line_of("names"), f"{label} does not define {name!r}")
-        if label.startswith("mutant") and not ast.get_docstring(ast.parse(source)):
-            check.add(1, f"{label} needs a docstring naming its mistake")
+
+
+def validate_mistakes(exercise: Exercise) -> list[Problem]:
+    """``mistakes.yaml``: well-formed entries whose patches still apply to the reference and still parse."""
+    check = _Checker(exercise.mistakes_file)
+    if not exercise.mistakes_file.is_file():
+        check.add(1, "missing file mistakes.yaml (the classic mistakes, each a patch of the reference)")
+        return check.problems
+    try:
+        data = yamlio.load(exercise.mistakes_file)
+    except yamlio.YamlError as exc:
+        check.add(exc.line, exc.problem)
+        return check.problems
+    if not isinstance(data, list) or not data:
+        check.add(1, "mistakes.yaml must be a list of {id, label: {en, zh}, tags, patch}")
+        return check.problems
+    seen: set[str] = set()
+    for index, entry in enumerate(data):
+        line = data.line_of(index)
+        if not isinstance(entry, dict):
+            check.add(line, "each mistake is a mapping {id, label, tags, patch}")
+            continue
+        for key in sorted(set(entry) - MISTAKE_KEYS):
+            check.add(entry.line_of(key), f"unknown field '{key}'")
+        mistake_id = entry.get("id")
+        if not isinstance(mistake_id, str) or not mistakes.ID.fullmatch(mistake_id) or mistake_id in seen:
+            check.add(entry.line_of("id"), f"'id' must be unique and match [a-z0-9_]+ (got {mistake_id!r})")
+        seen.add(str(mistake_id))
+        check.bilingual(entry, "label")
+        tags = entry.get("tags") or []
+        if not isinstance(tags, list) or not all(isinstance(t, str) and mistakes.TAG.fullmatch(t) for t in tags):
+            check.add(entry.line_of("tags"), "'tags' must list misconception tags like gqa-grouping")
+        patch = entry.get("patch")
+        if not isinstance(patch, list) or not patch or not all(
+                isinstance(e, dict) and isinstance(e.get("old"), str) and isinstance(e.get("new"), str)
+                and e["old"] and set(e) <= {"old", "new", "count"} for e in patch):
+            check.add(entry.line_of("patch"), "'patch' must list edits {old, new, count?} of the reference")
+    if check.problems or not exercise.solution.is_file():
+        return check.problems
+    for mistake in mistakes.from_data(data):
+        try:
+            ast.parse(exercise.mutant_source(mistake))
+        except mistakes.PatchError as exc:
+            check.add(mistake.line, f"{exc}: update the patch to the current reference")
+        except SyntaxError as exc:
+            check.add(mistake.line, f"mistake {mistake.id}: the patched reference does not parse (line {exc.lineno})")
+    return check.problems
 
 
 # --- everything -------------------------------------------------------------------------------

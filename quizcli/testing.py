@@ -5,9 +5,13 @@ Used inside the grading process only (it imports numpy, and torch when given ten
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
+
+from . import mistakes
 
 
 def _as_array(value: Any) -> tuple[np.ndarray, str]:
@@ -82,6 +86,22 @@ def _named_mistake(actual: Any, mistakes: Mapping[str, Any] | None, rtol: float,
         if wrong is not None and is_close(actual, wrong, rtol=max(rtol, 1e-4), atol=max(atol, 1e-6)):
             return f"\n  this looks like a known mistake: {label}"
     return ""
+
+
+class Label(str):
+    """A mistake's label text that remembers the mistake's id (so a grade can report which mistake it saw)."""
+
+    id: str = ""
+
+
+def mistake_labels(suite_file: str) -> dict[str, Label]:
+    """``{mistake id: label}`` from the ``mistakes.yaml`` beside the suite, in the grading language (QUIZ_LANG)."""
+    lang = os.environ.get("QUIZ_LANG", "en")
+    labels = {}
+    for mistake in mistakes.load(Path(suite_file).with_name(mistakes.FILE_NAME)):
+        labels[mistake.id] = Label(mistake.text(lang))
+        labels[mistake.id].id = mistake.id
+    return labels
 
 
 def expect_value_error(fn, what: str) -> None:

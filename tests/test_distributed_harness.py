@@ -10,7 +10,7 @@ torch = pytest.importorskip("torch")
 dist = pytest.importorskip("torch.distributed")
 
 from quizcli.content import load_exercise  # noqa: E402
-from quizcli.runner import run_suite  # noqa: E402
+from quizcli.runner import run_mistake, run_suite  # noqa: E402
 from quizcli.testing_distributed import RankFailed, RanksTimedOut, run_ranks  # noqa: E402
 
 
@@ -66,7 +66,8 @@ def test_results_come_back_by_rank():
 
 def test_grading_a_deadlocking_solution_reports_timeout():
     exercise = load_exercise("ring_allreduce")
-    result = run_suite(exercise, exercise.folder / "mutants" / "recv_first_deadlock.py")
+    deadlock = next(m for m in exercise.mistakes if m.id == "recv_first_deadlock")
+    result = run_mistake(exercise, deadlock)
     assert not result.passed
     timed_out = [t for t in result.tests if t.outcome == "timeout"]
     assert timed_out and "did not finish" in timed_out[0].message

@@ -11,7 +11,7 @@ from conftest import COURSE, FIXTURES, run_quiz
 
 from quizcli.content import read_exercise
 from quizcli.grading import banned_uses
-from quizcli.runner import run_suite
+from quizcli.runner import run_mistake, run_suite
 
 HOSTILE = FIXTURES / "hostile"
 ECHO = read_exercise(COURSE / "exercises" / "echo")
@@ -58,8 +58,8 @@ def test_reference_passes_and_starter_fails_with_a_clear_message():
     assert {t.message for t in starter.tests if t.outcome != "skipped"} == {"not implemented yet (NotImplementedError)"}
 
 
-def test_mutant_is_caught_with_what_came_back():
-    result = run_suite(ECHO, ECHO.mutants[0])
+def test_mistake_is_caught_with_what_came_back():
+    result = run_mistake(ECHO, ECHO.mistakes[0])
     failed = [t for t in result.tests if t.outcome == "failed"]
     assert failed and "double([1]) returned []" in failed[0].message
 
@@ -162,7 +162,7 @@ def test_selftest_on_the_fixture_course(course):
     assert result.returncode == 0, result.stdout
     rows = json.loads(result.stdout)["results"]
     assert {(r["case"], r["ok"]) for r in rows} == {("reference", True), ("starter", True),
-                                                    ("mutant off_by_one", True)}
+                                                    ("mistake off_by_one", True)}
 
 
 def test_watch_grades_again_on_save_and_stops_on_ctrl_c(course, isolated, tmp_path):

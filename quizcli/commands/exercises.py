@@ -20,7 +20,8 @@ from ..errors import ExitCode, QuizError
 from ..exercises import missing_requirements, scaffold, status, workspace_file
 from ..grading import GradeResult
 from ..progress import record_review
-from ..runner import run_suite
+from ..mistakes import PatchError
+from ..runner import run_mistake, run_suite
 from ..store import Store
 from .questions import language
 
@@ -129,6 +130,8 @@ def grade(slug: str | None, file: Path | None, as_json: bool, timeout: float | N
     store = Store()
     chosen = _current(store, slug)
     path = file or workspace_file(chosen.slug)
+    if file is not None and not file.is_file():
+        raise QuizError(f"{file} is a folder: pass the solution file itself" if file.is_dir() else f"{file}: no such file")
     if not path.is_file():
         raise QuizError(f"{path} does not exist: run `quiz exercise {chosen.slug}` first, or pass --file")
     missing = missing_requirements(chosen.requires)
@@ -181,14 +184,19 @@ def solution(slug: str | None, yes: bool) -> None:
 
 
 def prove(chosen: Exercise) -> list[dict]:
-    """Run the reference (must pass), the starter and every mutant (must fail)."""
-    cases = [("reference", chosen.solution, True), ("starter", chosen.starter, False),
-             *[(f"mutant {m.stem}", m, False) for m in chosen.mutants]]
+    """Run the reference (must pass), the starter and the mutant of every classic mistake (must fail)."""
+    cases = [("reference", lambda: run_suite(chosen, chosen.solution), True),
+             ("starter", lambda: run_suite(chosen, chosen.starter), False),
+             *[(f"mistake {m.id}", lambda m=m: run_mistake(chosen, m), False) for m in chosen.mistakes]]
     rows = []
-    for label, path, should_pass in cases:
-        result = run_suite(chosen, path)
-        rows.append({"exercise": chosen.slug, "case": label, "expected": "pass" if should_pass else "fail",
-                     "passed": result.passed, "ok": result.passed == should_pass, "verdict": result.message,
+    for label, grade, should_pass in cases:
+        row = {"exercise": chosen.slug, "case": label, "expected": "pass" if should_pass else "fail"}
+        try:
+            result = grade()
+        except PatchError as exc:
+            rows.append({**row, "passed": False, "ok": False, "verdict": str(exc), "duration": 0.0})
+            continue
+        rows.append({**row, "passed": result.passed, "ok": result.passed == should_pass, "verdict": result.message,
                      "duration": round(result.duration, 2)})
     return rows
 
@@ -209,6 +217,9 @@ def selftest(slugs: list[str], as_json: bool) -> int:
             table.add_row(row["exercise"], row["case"], row["expected"], "pass" if row["passed"] else "fail",
                           "[green]✓[/]" if row["ok"] else "[red]✗[/]", f"{row['duration']:.1f} s")
         render.console.print(table)
+        for row in rows:
+            if not row["ok"]:
+                render.console.print(f"[red]✗ {row['exercise']} {escape(row['case'])}:[/] {escape(row['verdict'])}")
         if skipped:
             render.console.print(f"[yellow]skipped (this machine cannot grade them): {', '.join(skipped)}[/]")
     return ExitCode.OK if all(row["ok"] for row in rows) else ExitCode.TESTS_FAILED
