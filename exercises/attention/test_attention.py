@@ -5,18 +5,10 @@ import math
 import pytest
 import torch
 
-from quizcli.testing import assert_close, expect_value_error
+from quizcli.testing import assert_close, expect_value_error, mistake_labels
 
 F64 = torch.float64
-LABELS = {
-    "dmodel_scale": "scores scaled by 1/√d_model instead of 1/√d_head",
-    "softmax_queries": "softmax over the query axis instead of the key axis",
-    "mask_zero": "masked scores filled with 0 instead of −inf (masked keys still get weight)",
-    "mask_after": "mask applied after the softmax (weights zeroed but not renormalised)",
-    "no_transpose": "heads split by reshape alone, without moving the head axis (view(B, H, L, d_head))",
-    "causal_no_diag": "causal mask excludes the diagonal (a query cannot attend to itself)",
-    "no_scale": "scores not scaled at all",
-}
+LABELS = mistake_labels(__file__)
 
 
 def ref_sdpa(q, k, v, mask=None, causal=False, scale=None, mistake=None):
@@ -28,18 +20,19 @@ def ref_sdpa(q, k, v, mask=None, causal=False, scale=None, mistake=None):
     s = torch.einsum("...qd,...kd->...qk", q, k) * scale
     lq, lk = s.shape[-2:]
     keep = torch.ones(lq, lk, dtype=torch.bool)
-    if mask is not None:
+    if mask is not None and mistake != "mask_ignored_with_causal":
         keep = keep & mask
-    if causal:
-        keep = keep & torch.ones(lq, lk, dtype=torch.bool).tril(-1 if mistake == "causal_no_diag" else 0)
+    if causal and not (mistake == "causal_ignored_with_mask" and mask is not None):
+        diagonal = {"causal_excludes_diagonal": -1, "causal_bottom_right": lk - lq}.get(mistake, 0)
+        keep = keep & torch.ones(lq, lk, dtype=torch.bool).tril(diagonal)
     keep = keep.expand(s.shape)
-    if mistake == "mask_after":
+    if mistake == "mask_after_softmax":
         w = torch.softmax(s, dim=-1) * keep
-    elif mistake == "mask_zero":
+    elif mistake == "mask_filled_with_zero":
         w = torch.softmax(s.masked_fill(~keep, 0.0), dim=-1)
     else:
         s = s.masked_fill(~keep, float("-inf"))
-        w = torch.softmax(s, dim=-2 if mistake == "softmax_queries" else -1)
+        w = torch.softmax(s, dim=-2 if mistake == "softmax_over_queries" else -1)
     return torch.einsum("...qk,...kd->...qd", w, v)
 
 
@@ -58,7 +51,7 @@ def random_keep_mask(g, shape):
     return m
 
 
-SDPA_ALL = ["no_scale", "softmax_queries", "mask_zero", "mask_after", "causal_no_diag"]
+SDPA_ALL = ["no_scale", "softmax_over_queries", "mask_filled_with_zero", "mask_after_softmax", "causal_excludes_diagonal"]
 
 
 @pytest.mark.parametrize("lead,lq,lk,d,dv,seed", [
@@ -91,7 +84,7 @@ def test_sdpa_softmax_is_over_keys(solution):
     out = solution.scaled_dot_product_attention(q, k, v)
     assert_close(out, v[..., :6, :], rtol=1e-9, atol=1e-10,
                  name="output for v = ones (rows of the attention weights must sum to 1 over the keys)",
-                 mistakes=sdpa_mistakes(q, k, v, ["softmax_queries"]))
+                 mistakes=sdpa_mistakes(q, k, v, ["softmax_over_queries"]))
 
 
 @pytest.mark.parametrize("seed,mask_shape", [(6, (2, 5, 7)), (7, (1, 5, 7)), (8, (5, 7))])
@@ -118,7 +111,7 @@ def test_sdpa_masked_keys_have_no_influence(solution):
     out2 = solution.scaled_dot_product_attention(q, k2, v2, mask=mask)
     assert_close(out2, out1, rtol=1e-9, atol=1e-9,
                  name="output after changing k and v at masked (padding) keys — must not change",
-                 mistakes=sdpa_mistakes(q, k2, v2, ["mask_zero", "mask_after"], mask=mask))
+                 mistakes=sdpa_mistakes(q, k2, v2, ["mask_filled_with_zero", "mask_after_softmax"], mask=mask))
     assert_close(out1, ref_sdpa(q, k, v, mask=mask), rtol=1e-9, atol=1e-10, name="output with padding mask",
                  mistakes=sdpa_mistakes(q, k, v, SDPA_ALL, mask=mask))
 
@@ -154,9 +147,8 @@ def test_sdpa_causal_combined_with_mask(solution):
     out = solution.scaled_dot_product_attention(q, k, v, mask=mask, causal=True)
     assert_close(out, ref_sdpa(q, k, v, mask=mask, causal=True), rtol=1e-9, atol=1e-10,
                  name="output with causal=True AND a padding mask (both apply)",
-                 mistakes={"mask ignored when causal=True": ref_sdpa(q, k, v, causal=True),
-                           "causal ignored when a mask is given": ref_sdpa(q, k, v, mask=mask),
-                           **sdpa_mistakes(q, k, v, SDPA_ALL, mask=mask, causal=True)})
+                 mistakes=sdpa_mistakes(q, k, v, [*SDPA_ALL, "mask_ignored_with_causal", "causal_ignored_with_mask"],
+                                        mask=mask, causal=True))
 
 
 def test_sdpa_gradients_match_reference(solution):
@@ -215,7 +207,7 @@ def ref_mha(ws, x, n_heads, context=None, mask=None, causal=False, mistake=None)
     B, lq, dm = q.shape
     lk = k.shape[1]
     dh = dm // n_heads
-    if mistake == "no_transpose":
+    if mistake == "heads_without_transpose":
         qh, kh, vh = (t.reshape(B, n_heads, t.shape[1], dh) for t in (q, k, v))
         sub = None
     else:
@@ -223,18 +215,18 @@ def ref_mha(ws, x, n_heads, context=None, mask=None, causal=False, mistake=None)
         kh = torch.stack([k[..., h * dh:(h + 1) * dh] for h in range(n_heads)], 1)
         vh = torch.stack([v[..., h * dh:(h + 1) * dh] for h in range(n_heads)], 1)
         sub = mistake
-    scale = 1 / math.sqrt(dm) if mistake == "dmodel_scale" else None
+    scale = 1 / math.sqrt(dm) if mistake == "scale_by_d_model" else None
     m = None if mask is None else mask.expand(B, n_heads, lq, lk)
     o = ref_sdpa(qh, kh, vh, mask=m, causal=causal, scale=scale,
-                 mistake=sub if sub != "dmodel_scale" else None)
-    if mistake == "no_transpose":
+                 mistake=sub if sub != "scale_by_d_model" else None)
+    if mistake == "heads_without_transpose":
         o = o.reshape(B, lq, dm)
     else:
         o = torch.cat([o[:, h] for h in range(n_heads)], -1)
     return lin("o_proj", o)
 
 
-MHA_ALL = ["dmodel_scale", "no_transpose", "softmax_queries", "mask_zero", "mask_after", "causal_no_diag"]
+MHA_ALL = ["scale_by_d_model", "heads_without_transpose", "softmax_over_queries", "mask_filled_with_zero", "mask_after_softmax", "causal_excludes_diagonal"]
 
 
 def mha_mistakes(ws, x, n_heads, labels=MHA_ALL, **kw):
@@ -272,7 +264,7 @@ def test_mha_head_split_uses_contiguous_feature_slices(solution):
     ws = set_weights(mha, d_model, 20)
     x = torch.randn(2, 6, d_model, generator=torch.Generator().manual_seed(21), dtype=F64)
     assert_close(mha(x), ref_mha(ws, x, n_heads), rtol=1e-8, atol=1e-10, name="MHA output (head split)",
-                 mistakes=mha_mistakes(ws, x, n_heads, ["no_transpose", "dmodel_scale"]))
+                 mistakes=mha_mistakes(ws, x, n_heads, ["heads_without_transpose", "scale_by_d_model"]))
 
 
 def test_mha_causal_and_padding_mask(solution):
@@ -329,3 +321,62 @@ def test_mha_float32_without_bias(solution):
     x = torch.randn(2, 5, d_model, generator=torch.Generator().manual_seed(61))
     out = mha(x)
     assert_close(out, ref_mha(ws, x, n_heads), rtol=1e-4, atol=1e-5, dtype="float32", name="float32 MHA output")
+
+
+# --- the weakness classes: unequal lengths, extreme scores, layouts, degenerate sizes -----------------------
+
+@pytest.mark.parametrize("lq,lk,seed", [(3, 7, 70), (2, 5, 71), (6, 4, 72), (1, 6, 73)])
+def test_sdpa_causal_is_top_left_aligned_when_lengths_differ(solution, lq, lk, seed):
+    # The prompt fixes the convention: query i sees keys j <= i, whatever Lk is (not the bottom-right
+    # alignment of a KV-cache decode step, where the last query sees every key).
+    g = torch.Generator().manual_seed(seed)
+    q, k, v = rand(g, 2, lq, 4), rand(g, 2, lk, 4), rand(g, 2, lk, 3)
+    out = solution.scaled_dot_product_attention(q, k, v, causal=True)
+    assert_close(out, ref_sdpa(q, k, v, causal=True), rtol=1e-9, atol=1e-10,
+                 name=f"causal output with Lq={lq}, Lk={lk} (query i keeps keys j <= i)",
+                 mistakes=sdpa_mistakes(q, k, v, ["causal_bottom_right", "causal_excludes_diagonal"], causal=True))
+
+
+@pytest.mark.parametrize("magnitude", [60.0, 400.0])
+def test_sdpa_survives_large_scores(solution, magnitude):
+    # Scores of several hundred overflow exp() in float32: a softmax must subtract the row maximum first.
+    g = torch.Generator().manual_seed(74)
+    q = rand(g, 2, 5, 8, dtype=torch.float32) * magnitude
+    k, v = rand(g, 2, 6, 8, dtype=torch.float32), rand(g, 2, 6, 3, dtype=torch.float32)
+    out = solution.scaled_dot_product_attention(q, k, v)
+    assert torch.isfinite(out).all(), (f"output has inf/NaN for scores up to ~{magnitude * 3:.0f}: exp() overflowed "
+                                       "(subtract each row's maximum before exponentiating, as torch.softmax does)")
+    assert_close(out, ref_sdpa(q, k, v), rtol=1e-4, atol=1e-4, name=f"output for large scores (|q| ~ {magnitude:g})")
+
+
+def test_sdpa_accepts_non_contiguous_views(solution):
+    g = torch.Generator().manual_seed(75)
+    q = rand(g, 5, 2, 4).transpose(0, 1)            # (2, 5, 4), not contiguous
+    k = rand(g, 2, 4, 6).transpose(-1, -2)          # (2, 6, 4)
+    v = rand(g, 2, 6, 6)[..., ::2]                  # (2, 6, 3), strided
+    mask = random_keep_mask(g, (5, 2, 6)).transpose(0, 1)
+    out = solution.scaled_dot_product_attention(q, k, v, mask=mask)
+    assert_close(out, ref_sdpa(q, k, v, mask=mask), rtol=1e-9, atol=1e-10,
+                 name="output for transposed / strided q, k, v and mask")
+
+
+def test_sdpa_single_query_single_key_and_d_of_one(solution):
+    g = torch.Generator().manual_seed(76)
+    q, k, v = rand(g, 1, 1, 1), rand(g, 1, 1, 1), rand(g, 1, 1, 2)
+    assert_close(solution.scaled_dot_product_attention(q, k, v, causal=True), v, rtol=1e-12, atol=1e-12,
+                 name="Lq = Lk = d = 1 (one key: its weight is 1, the output is v)")
+    q, k, v = rand(g, 3, 4, 1), rand(g, 3, 5, 1), rand(g, 3, 5, 2)
+    assert_close(solution.scaled_dot_product_attention(q, k, v), ref_sdpa(q, k, v), rtol=1e-9, atol=1e-10,
+                 name="d = 1", mistakes=sdpa_mistakes(q, k, v, ["no_scale", "softmax_over_queries"]))
+
+
+def test_mha_cross_attention_with_causal_and_unequal_lengths(solution):
+    d_model, n_heads = 8, 2
+    mha = solution.MultiHeadAttention(d_model, n_heads).double()
+    ws = set_weights(mha, d_model, 80)
+    g = torch.Generator().manual_seed(81)
+    x, ctx = torch.randn(1, 3, d_model, generator=g, dtype=F64), torch.randn(1, 5, d_model, generator=g, dtype=F64)
+    out = mha(x, context=ctx, causal=True)
+    assert_close(out, ref_mha(ws, x, n_heads, context=ctx, causal=True), rtol=1e-8, atol=1e-10,
+                 name="MHA cross-attention with causal=True, Lq=3, Lk=5 (top-left aligned)",
+                 mistakes=mha_mistakes(ws, x, n_heads, ["causal_bottom_right"], context=ctx, causal=True))
