@@ -81,9 +81,11 @@ def exercise(
     force: bool = typer.Option(False, "--force", help="Overwrite your workspace file (a backup is kept)."),
     lang: Optional[str] = LangOption,
 ) -> None:
-    """Without SLUG: the catalogue. With SLUG: write the starter to the workspace and show the task."""
+    """Without SLUG: the catalogue. With SLUG: write the starter to the workspace and show the task.
+
+    When the exercise is due for review (or new), this starts a fresh attempt: your previous file is archived."""
     from .commands import exercises
-    exercises.exercise(slug, as_json, force, lang)
+    exercises.exercise(slug, as_json, force, lang, history)
 
 
 @app.command()
@@ -124,6 +126,7 @@ def selftest(slug: Optional[List[str]] = typer.Argument(None, help="Exercises (d
 
 
 @app.command()
+    history: bool = typer.Option(False, "--history", help="List earlier attempts and archived files of SLUG."),
 def validate(
     paths: Optional[List[Path]] = typer.Argument(None, help="Bank files, exercise folders or folders of them."),
     as_json: bool = JsonOption,

@@ -12,6 +12,7 @@ DEFAULTS: dict[str, object] = {
     "desired_retention": 0.9,   # FSRS target probability of recall
     "new_per_day": 20,          # new cards introduced by `quiz review` per day
     "language": "en",           # en | zh
+    "new_exercises_per_day": 1,  # new exercises `quiz review` suggests per day
     "fast_mcq": 10.0,           # seconds: a right answer at least this fast is rated Easy
     "fast_multi": 20.0,
     "fast_numeric": 45.0,
@@ -22,6 +23,7 @@ CHECKS = {
     "desired_retention": (lambda v: 0.7 <= v <= 0.99, "between 0.70 and 0.99"),
     "new_per_day": (lambda v: 0 <= v <= 1000, "between 0 and 1000"),
     "language": (lambda v: v in ("en", "zh"), "en or zh"),
+    "new_exercises_per_day": (lambda v: 0 <= v <= 100, "between 0 and 100"),
 }
 
 

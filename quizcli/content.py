@@ -141,6 +141,19 @@ class Exercise:
         return list(self.manifest.get("banned") or [])
 
     @property
+    def after(self) -> list[str]:
+        """Exercises to do first (``after: [attention]``): review introduces this one only once they passed."""
+        return list(self.manifest.get("after") or [])
+
+    @property
+    def variants(self) -> list[dict]:
+        """``[{id, prompt: {en, zh}, params: {...}}]``: a review asks the next one not yet passed."""
+        return [v for v in self.manifest.get("variants") or [] if isinstance(v, dict) and "id" in v]
+
+    def variant(self, variant_id: str) -> dict | None:
+        return next((v for v in self.variants if v["id"] == variant_id), None)
+
+    @property
     def card_id(self) -> str:
         """The exercise's spaced-repetition card (question cards use the question id)."""
         return f"exercise:{self.slug}"

@@ -37,6 +37,32 @@ def missing_requirements(requires: list[str]) -> list[str]:
     """What this machine lacks to grade an exercise (cheap: no torch import)."""
     present = {
         "numpy": importlib.util.find_spec("numpy") is not None,
+def archive_folder(slug: str) -> Path:
+    return environment.home() / "attempts" / slug
+
+
+def start_fresh(exercise: Exercise, now: datetime) -> tuple[Path, Path | None]:
+    """A fresh attempt: the workspace file moves to ``QUIZ_HOME/attempts/<slug>/<time>.py`` and the starter
+    takes its place. Returns (workspace file, where the old one went)."""
+    target = workspace_file(exercise.slug)
+    archived = None
+    if target.exists():
+        folder = archive_folder(exercise.slug)
+        folder.mkdir(parents=True, exist_ok=True)
+        archived = folder / f"{now.strftime('%Y%m%d-%H%M%S')}.py"
+        while archived.exists():  # two fresh attempts within a second
+            archived = archived.with_stem(archived.stem + "+")
+        shutil.move(target, archived)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(exercise.starter, target)
+    return target, archived
+
+
+def archived_attempts(slug: str) -> list[Path]:
+    folder = archive_folder(slug)
+    return sorted(folder.glob("*.py")) if folder.is_dir() else []
+
+
         "torch": importlib.util.find_spec("torch") is not None,
         "distributed": importlib.util.find_spec("torch") is not None,
         "triton": importlib.util.find_spec("triton") is not None,

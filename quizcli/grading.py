@@ -15,6 +15,7 @@ class TestResult:
     message: str = ""
     duration: float = 0.0
     notes: list[str] = field(default_factory=list)
+    mistakes: list[str] = field(default_factory=list)  # ids of classic mistakes (mistakes.yaml) its failure matched
 
 
 @dataclass
@@ -26,11 +27,18 @@ class GradeResult:
     verdict: str = ""          # passed | failed | timeout | crashed | rejected
     message: str = ""          # one line for the whole run
     output: str = ""           # the tail of the run's output, shown when something went wrong
+    misconceptions: list[dict] = field(default_factory=list)  # named mistakes and their questions, once recorded
 
     def to_json(self) -> dict:
         return {"exercise": self.exercise, "passed": self.passed, "duration": round(self.duration, 3),
-                "verdict": self.verdict, "message": self.message,
-                "tests": [{k: v for k, v in asdict(t).items() if k != "notes" or v} for t in self.tests]}
+                "verdict": self.verdict, "message": self.message, "misconceptions": self.misconceptions,
+                "tests": [{k: v for k, v in asdict(t).items() if k not in ("notes", "mistakes") or v}
+                          for t in self.tests]}
+
+    @property
+    def mistakes(self) -> list[str]:
+        """Every classic mistake some failed test recognised, once, in order."""
+        return list(dict.fromkeys(m for t in self.tests for m in t.mistakes))
 
     @property
     def counts(self) -> dict[str, int]:
@@ -111,7 +119,8 @@ def assemble(slug: str, records: list[dict], *, finished: bool, timed_out: bool,
         outcome = record["outcome"]
         if current is None or outcome in ("failed", "error") and current.outcome == "passed":
             results[nodeid] = TestResult(_test_name(nodeid), outcome, record.get("message", ""),
-                                         record.get("duration", 0.0), record.get("notes") or [])
+                                         record.get("duration", 0.0), record.get("notes") or [],
+                                         record.get("mistakes") or [])
         elif current is not None:
             current.duration += record.get("duration", 0.0)
     missing = [nodeid for nodeid in expected if nodeid not in results]

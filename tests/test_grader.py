@@ -10,6 +10,7 @@ import pytest
 from conftest import COURSE, FIXTURES, run_quiz
 
 from quizcli.content import read_exercise
+from quizcli.errors import ExitCode
 from quizcli.grading import banned_uses
 from quizcli.runner import run_mistake, run_suite
 
@@ -106,7 +107,7 @@ def test_allowed_code_is_not_flagged():
 def test_grade_json_shape_and_exit_codes(course, isolated):
     assert run_quiz("exercise", "echo").returncode == 0
     starter = run_quiz("grade", "--json")
-    assert starter.returncode == 2
+    assert starter.returncode == ExitCode.TESTS_FAILED
     payload = json.loads(starter.stdout)
     assert set(payload) >= {"exercise", "passed", "duration", "tests"}
     assert payload["exercise"] == "echo" and payload["passed"] is False
@@ -116,7 +117,7 @@ def test_grade_json_shape_and_exit_codes(course, isolated):
     good = run_quiz("grade", "echo", "--file", str(COURSE / "solutions" / "echo.py"), "--json")
     assert good.returncode == 0 and json.loads(good.stdout)["passed"] is True
     loop = run_quiz("grade", "--file", str(HOSTILE / "infinite_loop.py"), "--timeout", "2")
-    assert loop.returncode == 3 and "TIMEOUT" in loop.stdout
+    assert loop.returncode == ExitCode.TIMEOUT and "TIMEOUT" in loop.stdout
 
 
 def test_workspace_is_never_overwritten_without_force(course, isolated):
@@ -136,10 +137,11 @@ def test_hints_then_pass_rates_the_exercise_card_hard(course, isolated):
     run_quiz("exercise", "echo")
     first = run_quiz("hint")
     assert "hint 1/1" in first.stdout and "Multiply each item by two" in first.stdout
-    run_quiz("grade", "--file", str(COURSE / "solutions" / "echo.py"))
+    (isolated / "workspace" / "echo" / "solution.py").write_text((COURSE / "solutions" / "echo.py").read_text())
+    run_quiz("grade")
     db = sqlite3.connect(isolated / "home" / "quiz.db")
     assert db.execute("SELECT card_id, rating, correct, command FROM reviews").fetchall() == [
-        ("exercise:echo", 2, 1, "grade")]
+        ("exercise:echo", 2, 1, "exercise")]
     assert db.execute("SELECT slug, passed, tests_passed, tests_total FROM attempts").fetchall() == [("echo", 1, 5, 6)]
     catalogue = json.loads(run_quiz("exercise", "--json").stdout)
     assert catalogue[0]["slug"] == "echo" and catalogue[0]["status"] == "passed"

@@ -30,9 +30,12 @@ def add(store, card_id, topic, due, state, reviews, kind="question"):
                 "command": "ask", "review_log": "{}"})
 
 
+CONTENT = [f"t.{i}" for i in range(1, 11)] + [f"l.{i}" for i in range(1, 6)] + ["exercise:adam"]
+
+
 def figures(store):
-    history = store.history(environment.iso(environment.end_of_day(NOW)))
-    return compute(history, {"transformer": 10, "llm": 5}, environment.local_day(NOW))
+    history = store.history(environment.iso(environment.start_of_day(NOW)))
+    return compute(history, {"transformer": 10, "llm": 5}, CONTENT, NOW)
 
 
 def test_stats_of_a_known_history(tmp_path):
@@ -42,13 +45,15 @@ def test_stats_of_a_known_history(tmp_path):
     add(store, "l.1", "llm", NOW + timedelta(days=40), 2, [(1, 1), (2, None)])
     add(store, "exercise:adam", "optimization", NOW + timedelta(days=1), 3, [(1, 1)], kind="exercise")
     result = figures(store)
-    assert result["cards"] == {"new": 12, "learning": 2, "review": 2, "total": 4}
-    assert result["reviews"] == {"today": 2, "total": 6, "accuracy": 0.8}
-    assert result["due_today"] == 1
+    assert result["cards"] == {"new": 12, "learning": 2, "review": 2, "total": 16}
+    # answered counts every question answer (the self-rated open one too, rated good: correct); the exercise
+    # review is a review but not an answer
+    assert result["reviews"] == {"today": 2, "total": 6, "answered": 5, "correct": 4, "accuracy": 0.8}
+    assert result["due_today"] == 1  # due by now, as `quiz review` counts: t.2 (in 3 days) and adam (tomorrow) are not
     assert result["streak"] == 3
     assert result["by_topic"]["transformer"] == {"questions": 10, "seen": 2, "answered": 3, "correct": 2,
                                                  "accuracy": 0.667}
-    assert result["by_topic"]["llm"] == {"questions": 5, "seen": 1, "answered": 1, "correct": 1, "accuracy": 1.0}
+    assert result["by_topic"]["llm"] == {"questions": 5, "seen": 1, "answered": 2, "correct": 2, "accuracy": 1.0}
     assert result["forecast"][:4] == [1, 1, 0, 1] and len(result["forecast"]) == 30
     assert sum(result["forecast"]) == 3  # the card due in 40 days is beyond the horizon
     assert result["calendar"] == {"2026-11-18": 1, "2026-11-21": 1, "2026-11-22": 2, "2026-11-23": 2}

@@ -14,15 +14,15 @@ from rich.panel import Panel
 from rich.syntax import Syntax
 from rich.table import Table
 
-from .. import config, environment, render, scheduling
+from .. import config, environment, exercise_reviews, render
 from ..content import Exercise, load_exercise, load_exercises, text
 from ..errors import ExitCode, QuizError
-from ..exercises import missing_requirements, scaffold, status, workspace_file
+from ..exercises import missing_requirements, status, workspace_file
 from ..grading import GradeResult
-from ..progress import record_review
 from ..mistakes import PatchError
 from ..runner import run_mistake, run_suite
 from ..store import Store
+from . import learning
 from .questions import language
 
 CURRENT = "current_exercise"
@@ -49,7 +49,7 @@ def catalogue_rows(store: Store) -> list[dict]:
     return rows
 
 
-def exercise(slug: str | None, as_json: bool, force: bool, lang: str | None) -> None:
+def exercise(slug: str | None, as_json: bool, force: bool, lang: str | None, history: bool = False) -> None:
     store = Store()
     lang = language(lang, config.load())
     if slug is None:
@@ -68,13 +68,15 @@ def exercise(slug: str | None, as_json: bool, force: bool, lang: str | None) -> 
         render.console.print("[dim]start one: quiz exercise SLUG · grade it: quiz grade[/]")
         return
     chosen = load_exercise(slug)
-    path, written, backup = scaffold(chosen, force, environment.now())
+    if history:
+        learning.history(store, chosen, as_json)
+        return
+    path, lines = learning.start(store, chosen, force, environment.now())
     store.set_meta(CURRENT, chosen.slug)
     render.console.print(Panel(Markdown(chosen.prompt(lang)), title=text(chosen.title, lang), border_style="blue"))
-    if backup:
-        render.console.print(f"[yellow]your previous file was saved as {backup}[/]")
-    state = "wrote the starter to" if written else "your work is kept at (use --force to start over)"
-    render.console.print(f"{state} [bold]{path}[/]")
+    learning.show_variant(store, chosen, lang)
+    for line in lines:
+        render.console.print(line)
     missing = missing_requirements(chosen.requires)
     if missing:
         render.console.print(f"[yellow]this machine lacks {', '.join(missing)} to grade it: see `quiz doctor`[/]")
@@ -97,26 +99,16 @@ def show_result(result: GradeResult, label: str) -> None:
                          f"{escape(result.message)} [dim]({result.duration:.1f} s)[/]")
 
 
-def _record(store: Store, chosen: Exercise, result: GradeResult) -> None:
-    previous = store.attempts(chosen.slug)
-    now = environment.now()
-    store.record_attempt(chosen.slug, environment.iso(now), result.passed, result.counts["passed"], len(result.tests),
-                         result.duration)
-    hints, _ = store.progress(chosen.slug)
-    failed_before = sum(1 for row in previous if not row[2])
-    rating = scheduling.rating_for_grade(result.passed, failed_before, hints)
-    record_review(store, config.load(), card_id=chosen.card_id, kind="exercise", topic=chosen.topic,
-                  rating=rating, correct=result.passed, answer=result.verdict,
-                  duration_ms=int(result.duration * 1000), command="grade", now=now)
-
-
 def _grade_once(store: Store, chosen: Exercise, path: Path, as_json: bool, timeout: float | None) -> GradeResult:
-    result = run_suite(chosen, path, timeout)
-    _record(store, chosen, result)
+    lang = language(None, config.load())
+    result = run_suite(chosen, path, timeout, learning.variant_params(store, chosen))
+    lines = learning.record(store, chosen, result, path, lang)
     if as_json:
         print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
-    else:
-        show_result(result, f"grading {path}")
+        return result
+    show_result(result, f"grading {path}")
+    for line in lines:
+        render.console.print(line)
     return result
 
 
@@ -180,6 +172,8 @@ def solution(slug: str | None, yes: bool) -> None:
         if not typer.confirm(f"Show the reference solution of {chosen.slug}? (recorded)"):
             return
     store.bump_progress(chosen.slug, "solution_seen")
+    if exercise_reviews.give_up(store, config.load(), chosen, environment.now()):
+        render.console.print("[magenta]review recorded: Again (solution shown); the card comes back soon[/]")
     render.console.print(Syntax(chosen.solution.read_text(encoding="utf-8"), "python", line_numbers=True))
 
 

@@ -11,8 +11,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from .. import config, environment, planning, render, rounds, stats as progress_stats
-from ..content import aliases, load_banks, load_exercises, text
+from .. import config, counting, environment, exercise_reviews, planning, render, rounds, stats as progress_stats
+from ..content import Exercise, aliases, load_banks, load_exercises, text
 from ..errors import ExitCode
 from ..questions import pose
 from ..store import Store
@@ -43,13 +43,13 @@ def review(limit: int | None, new: int | None, topics: list[str], lang: str | No
     store.adopt_aliases(aliases(banks))
     questions = {q["id"]: q for bank in banks for q in bank.questions}
     exercises = {e.card_id: e for e in load_exercises() if not topics or e.topic in topics}
+    _exercise_panels(store, settings, list(exercises.values()), now, lang)
     dues = store.dues()
     now_iso = environment.iso(now)
-    due = [planning.Due(cid, questions[cid]["topic"], when) for cid, when in dues.items()
-           if when <= now_iso and cid in questions]
+    due = [planning.Due(cid, questions[cid]["topic"], dues[cid]) for cid in counting.due_ids(dues, questions, now_iso)]
     allowance = (settings["new_per_day"] if new is None else new) - store.count_new_cards_since(
         environment.iso(environment.start_of_day(now)))
-    fresh = [(qid, q["topic"]) for qid, q in questions.items() if qid not in dues]
+    fresh = [(qid, questions[qid]["topic"]) for qid in counting.new_ids(dues, questions)]
     queue = planning.plan_review(due, fresh, allowance, limit)
     for chosen in (e for cid, e in exercises.items() if cid in dues and dues[cid] <= now_iso):
         render.console.print(Panel(
@@ -70,16 +70,37 @@ def review(limit: int | None, new: int | None, topics: list[str], lang: str | No
     lines = round_.tally.lines(lang)
     upcoming = _next_due([when for cid, when in store.dues().items() if cid in questions], environment.now())
     if upcoming:
+def _exercise_panels(store: Store, settings: dict, exercises: list[Exercise], now: datetime, lang: str) -> None:
+    """Exercises first, each with the one command that starts it: due ones, ones in progress, then new ones
+    within ``new_exercises_per_day``, prerequisites (``after``) first."""
+    exercise_reviews.close_stale(store, settings, {e.slug: e for e in exercises}, now)
+    in_progress = {review.slug for review in store.open_exercise_reviews()}
+    due_cards = set(counting.due_ids(store.dues(), [e.card_id for e in exercises], environment.iso(now)))
+    due = [e for e in exercises if e.card_id in due_cards and e.slug not in in_progress]
+    allowance = int(settings["new_exercises_per_day"]) - store.exercises_started_since(
+        environment.iso(environment.start_of_day(now)))
+    fresh = planning.new_exercises(exercises, store.started_exercises(), store.passed_exercises(), allowance)
+    for label, group, command in (("due for review", due, "quiz exercise {}"),
+                                  ("in progress", [e for e in exercises if e.slug in in_progress], "quiz grade {}"),
+                                  ("new", fresh, "quiz exercise {}")):
+        for chosen in group:
+            render.console.print(Panel(
+                f"{escape(text(chosen.title, lang))}\n[dim]{label}:[/] [bold]{command.format(chosen.slug)}[/]",
+                title=f"exercise · {chosen.topic}", title_align="left", border_style="magenta"))
+
+
         lines.append(("next due", upcoming))
     render.summary(lines)
     return ExitCode.INTERRUPTED if ending == "interrupted" else ExitCode.OK
 
 
 def collect_stats(store: Store) -> dict:
-    totals = {bank.topic: len(bank.questions) for bank in load_banks()}
+    banks = load_banks()
+    totals = {bank.topic: len(bank.questions) for bank in banks}
+    content = [q["id"] for bank in banks for q in bank.questions] + [e.card_id for e in load_exercises()]
     now = environment.now()
-    history = store.history(environment.iso(environment.end_of_day(now)))
-    return progress_stats.compute(history, totals, environment.local_day(now))
+    history = store.history(environment.iso(environment.start_of_day(now)))
+    return progress_stats.compute(history, totals, content, now)
 
 
 SHADES = ["[grey23]·[/]", "[green4]▪[/]", "[green3]▪[/]", "[green1]■[/]", "[bold bright_green]■[/]"]
@@ -113,11 +134,13 @@ def stats(as_json: bool) -> None:
     if as_json:
         print(json.dumps(figures, ensure_ascii=False, indent=2))
         return
-    cards, reviews = figures["cards"], figures["reviews"]
+    cards, reviews, attempts = figures["cards"], figures["reviews"], figures["attempts"]
     accuracy = f"{reviews['accuracy']:.0%}" if reviews["accuracy"] is not None else "–"
-    render.summary([("due today", str(figures["due_today"])), ("streak", f"{figures['streak']} d"),
+    render.summary([("due now", str(figures["due_today"])), ("streak", f"{figures['streak']} d"),
                     ("reviews today", str(reviews["today"])), ("total", str(reviews["total"])),
-                    ("accuracy", accuracy)])
+                    ("answered", str(reviews["answered"])), ("accuracy", accuracy)])
+    render.console.print(f"exercise attempts (grades, not reviews): {attempts['today']} today · "
+                         f"{attempts['total']} in all · {attempts['passed']} green")
     render.console.print(f"cards: {cards['new']} new · {cards['learning']} learning · {cards['review']} review")
     table = Table(title="Mastery by topic", title_justify="left")
     for column in ("topic", "seen", "answered", "accuracy"):
