@@ -60,6 +60,29 @@ def m001_initial(db: sqlite3.Connection) -> None:
     """)
 
 
+@migration
+def m002_exercise_reviews(db: sqlite3.Connection) -> None:
+    """An exercise card is reviewed once per fresh attempt; each grade is an attempt, not a review."""
+    _run(db, """
+        CREATE TABLE exercise_reviews (
+            id INTEGER PRIMARY KEY,
+            slug TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            variant TEXT,                      -- the variant id asked, NULL for the core task
+            hints_at_start INTEGER NOT NULL,   -- exercise_progress.hints_shown when it started
+            closed_at TEXT,                    -- NULL while the review is open
+            rating INTEGER,                    -- fsrs.Rating given when it closed
+            passed INTEGER                     -- 1 if it closed on a green grade
+        );
+        CREATE INDEX exercise_reviews_slug ON exercise_reviews(slug);
+        ALTER TABLE attempts ADD COLUMN review_id INTEGER;
+        ALTER TABLE attempts ADD COLUMN variant TEXT;
+        ALTER TABLE attempts ADD COLUMN mistakes TEXT NOT NULL DEFAULT '[]'
+    """)
+    # review_id: the open review an attempt belonged to (NULL: practice); mistakes: JSON ids it matched.
+    # (No SQL comments on ALTER lines: SQLite copies them into the table's schema text.)
+
+
 def _run(db: sqlite3.Connection, script: str) -> None:
     """Execute statements one by one: ``executescript`` would commit the migration's transaction."""
     for statement in script.split(";"):

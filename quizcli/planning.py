@@ -32,3 +32,25 @@ def plan_review(due: list[Due], new_ids: list[tuple[str, str]], new_allowed: int
     fresh = interleave(new_ids, key=lambda pair: pair[1])[: max(new_allowed, 0)]
     queue += [card_id for card_id, _ in fresh]
     return queue[:limit] if limit is not None else queue
+
+
+def prerequisite_order(exercises: list) -> list:
+    """Each exercise after the ones its ``after`` names; otherwise easier first, then by slug."""
+    remaining = sorted(exercises, key=lambda e: (e.difficulty, e.slug))
+    present = {e.slug for e in exercises}
+    done: set[str] = set()
+    order = []
+    while remaining:
+        ready = [e for e in remaining if all(slug in done or slug not in present for slug in e.after)]
+        chosen = (ready or remaining)[0]  # a cycle (validate rejects one) cannot stall the queue
+        order.append(chosen)
+        done.add(chosen.slug)
+        remaining.remove(chosen)
+    return order
+
+
+def new_exercises(exercises: list, started: set[str], passed: set[str], allowance: int) -> list:
+    """Exercises to introduce today: never started, every prerequisite passed, in prerequisite order."""
+    ready = [e for e in prerequisite_order(exercises)
+             if e.slug not in started and all(slug in passed for slug in e.after)]
+    return ready[: max(allowance, 0)]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime
+from typing import Callable
 
 from fsrs import Rating
 
@@ -11,8 +13,9 @@ from .store import CardRow, Store
 
 
 def record_review(store: Store, settings: dict, *, card_id: str, kind: str, topic: str, rating: Rating,
-                  correct: bool | None, answer: str, duration_ms: int, command: str, now: datetime) -> CardRow:
-    """Apply one review to the card and log it, atomically; returns the card as saved."""
+                  correct: bool | None, answer: str, duration_ms: int, command: str, now: datetime,
+                  also: Callable[[sqlite3.Connection], None] | None = None) -> CardRow:
+    """Apply one review to the card and log it, atomically (with ``also``, if given); returns the card as saved."""
     scheduler = scheduling.make_scheduler(settings, settings.get("fsrs_parameters"))
     with store.transaction() as db:
         current = store.card(card_id, db)
@@ -23,4 +26,6 @@ def record_review(store: Store, settings: dict, *, card_id: str, kind: str, topi
             "reviewed_at": environment.iso(now), "rating": int(rating),
             "correct": None if correct is None else int(correct), "duration_ms": duration_ms,
             "answer": answer, "command": command, "review_log": log.to_json()})
+        if also:
+            also(db)
     return row

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from rich.markup import escape
 
-from . import checking, environment, render
+from . import checking, counting, environment, render
 from .content import text
 from .questions import LETTERS, Posed
 from .store import Store
@@ -57,7 +57,8 @@ class Tally:
     card_ids: list[str] = field(default_factory=list)
 
     def lines(self, lang: str) -> list[tuple[str, str]]:
-        accuracy = f"{100 * self.correct / self.answered:.0f}%" if self.answered else "–"
+        share = counting.accuracy(self.correct, self.answered)
+        accuracy = f"{100 * share:.0f}%" if share is not None else "–"
         minutes, seconds = divmod(int(time.monotonic() - self.started), 60)
         labels = ("answered", "correct", "accuracy", "time") if lang == "en" else ("已答", "答对", "正确率", "用时")
         return list(zip(labels, (str(self.answered), str(self.correct), accuracy, f"{minutes}:{seconds:02d}")))
@@ -125,7 +126,7 @@ class Round:
                       correct=correct, answer=reply, duration_ms=duration_ms, command=self.command,
                       now=environment.now())
         self.tally.answered += 1
-        self.tally.correct += bool(correct) if correct is not None else rating >= scheduling.Rating.Good
+        self.tally.correct += counting.is_correct(correct, int(rating))
         self.tally.card_ids.append(q["id"])
         if q["type"] != "open":
             render.verdict(posed, correct, verdict.expected, verdict.mistake)

@@ -42,11 +42,12 @@ def _limit_resources() -> None:  # runs in the child before exec
             pass
 
 
-def _child_env(solution: Path, results_fd: int) -> dict[str, str]:
+def _child_env(solution: Path, results_fd: int, variant: dict) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("QUIZ_", "PYTEST_"))}
     env.update(THREAD_CAPS)
-    env.update(QUIZ_SOLUTION=str(solution), QUIZ_RESULTS_FD=str(results_fd), PYTHONSAFEPATH="1",
-               PYTEST_DISABLE_PLUGIN_AUTOLOAD="1", PYTHONDONTWRITEBYTECODE="1", PYTHONUNBUFFERED="1")
+    env.update(QUIZ_SOLUTION=str(solution), QUIZ_RESULTS_FD=str(results_fd), QUIZ_VARIANT=json.dumps(variant),
+               PYTHONSAFEPATH="1", PYTEST_DISABLE_PLUGIN_AUTOLOAD="1", PYTHONDONTWRITEBYTECODE="1",
+               PYTHONUNBUFFERED="1")
     return env
 
 
@@ -100,8 +101,13 @@ def missing_names(exercise: Exercise, source: str) -> list[str]:
     return [name for name in exercise.names if name not in defined]
 
 
-def run_suite(exercise: Exercise, solution: Path, timeout: float | None = None) -> GradeResult:
-    """Grade ``solution`` with the exercise's hidden suite; never raises for anything the solution does."""
+def run_suite(exercise: Exercise, solution: Path, timeout: float | None = None,
+              variant: dict | None = None) -> GradeResult:
+    """Grade ``solution`` with the exercise's hidden suite; never raises for anything the solution does.
+
+    ``variant``: the suite parameters of the variant asked (exercise.yaml ``variants[].params``), handed to
+    the suite's ``variant`` fixture; the core checks run either way.
+    """
     source = solution.read_text(encoding="utf-8", errors="replace")
     rejected = precheck(exercise, source)
     if rejected:
@@ -119,7 +125,7 @@ def run_suite(exercise: Exercise, solution: Path, timeout: float | None = None) 
         workdir.mkdir()
         copy = workdir / "solution.py"
         shutil.copy(solution, copy)
-        result = _run(exercise.slug, suite, copy, workdir, limit)
+        result = _run(exercise.slug, suite, copy, workdir, limit, variant or {})
     missing = missing_names(exercise, source)
     if missing and not result.passed:
         result.message += f"; your file does not define {', '.join(missing)}"
@@ -135,13 +141,13 @@ def run_mistake(exercise: Exercise, mistake: Mistake) -> GradeResult:
         return run_suite(exercise, path)
 
 
-def _run(slug: str, suite: Path, solution: Path, workdir: Path, limit: float) -> GradeResult:
+def _run(slug: str, suite: Path, solution: Path, workdir: Path, limit: float, variant: dict) -> GradeResult:
     read_fd, write_fd = os.pipe()
     command = [sys.executable, "-m", "pytest", str(suite), "-p", "quizcli.suite_plugin", "-p", "no:cacheprovider",
                "--noconftest", "-o", "addopts=", "-c", str(suite.parent / "pytest.ini"),
                "--rootdir", str(suite.parent), "-q", "-s", "--tb=no", "-p", "no:warnings"]
     started = time.monotonic()
-    process = subprocess.Popen(command, cwd=workdir, env=_child_env(solution, write_fd), pass_fds=(write_fd,),
+    process = subprocess.Popen(command, cwd=workdir, env=_child_env(solution, write_fd, variant), pass_fds=(write_fd,),
                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                start_new_session=True, preexec_fn=_limit_resources)
     os.close(write_fd)

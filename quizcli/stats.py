@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
-LEARNING, REVIEW, RELEARNING = 1, 2, 3  # fsrs.State values; importing fsrs here would slow `quiz stats`
+from . import counting, environment
 FORECAST_DAYS = 30
 CALENDAR_DAYS = 26 * 7
 
@@ -15,11 +15,13 @@ class History:
     """What the store knows, already counted in SQL (days are local calendar days, 'YYYY-MM-DD')."""
 
     cards: list[tuple[str, str, int, int]] = field(default_factory=list)  # (kind, topic, state, count)
+    states: dict[str, tuple[str, int]] = field(default_factory=dict)     # card id → (due ISO, state)
     due_days: dict[str, int] = field(default_factory=dict)                # due day → cards
     review_days: dict[str, int] = field(default_factory=dict)             # review day → reviews
     topic_answers: dict[str, tuple[int, int]] = field(default_factory=dict)  # topic → (graded answers, right)
-    graded: tuple[int, int] = (0, 0)                                      # all graded reviews, right ones
-    due_today: int = 0
+    graded: tuple[int, int] = (0, 0)                                      # question answers, right ones
+    attempts: tuple[int, int] = (0, 0)                                    # exercise grades, passing ones
+    attempts_today: tuple[int, int] = (0, 0)
 
 
 def _streak(days: set[date], today: date) -> int:
@@ -32,11 +34,11 @@ def _streak(days: set[date], today: date) -> int:
     return streak
 
 
-def compute(history: History, totals_by_topic: dict[str, int], today: date) -> dict:
-    states: dict[int, int] = {}
+def compute(history: History, totals_by_topic: dict[str, int], content: list[str], now: datetime) -> dict:
+    """``content``: the card ids of every question and exercise there is now."""
+    today = environment.local_day(now)
     seen_by_topic: dict[str, int] = {}
     for kind, topic, state, count in history.cards:
-        states[state] = states.get(state, 0) + count
         if kind == "question":
             seen_by_topic[topic] = seen_by_topic.get(topic, 0) + count
     review_days = {date.fromisoformat(day): count for day, count in history.review_days.items()}
@@ -49,16 +51,17 @@ def compute(history: History, totals_by_topic: dict[str, int], today: date) -> d
     for topic, total in sorted(totals_by_topic.items()):
         answered, right = history.topic_answers.get(topic, (0, 0))
         by_topic[topic] = {"questions": total, "seen": seen_by_topic.get(topic, 0), "answered": answered,
-                           "correct": right, "accuracy": round(right / answered, 3) if answered else None}
-    graded, right = history.graded
-    seen_questions = sum(seen_by_topic.get(topic, 0) for topic in totals_by_topic)
+                           "correct": right, "accuracy": counting.accuracy(right, answered)}
+    answered, right = history.graded
+    cards = counting.card_counts(history.states, content, environment.iso(now))
+    due = cards.pop("due")
     return {
-        "cards": {"new": max(sum(totals_by_topic.values()) - seen_questions, 0),
-                  "learning": states.get(LEARNING, 0) + states.get(RELEARNING, 0),
-                  "review": states.get(REVIEW, 0), "total": sum(states.values())},
+        "cards": cards,
         "reviews": {"today": review_days.get(today, 0), "total": sum(review_days.values()),
-                    "accuracy": round(right / graded, 3) if graded else None},
-        "due_today": history.due_today,
+                    "answered": answered, "correct": right, "accuracy": counting.accuracy(right, answered)},
+        "attempts": {"today": history.attempts_today[0], "total": history.attempts[0],
+                     "passed": history.attempts[1]},
+        "due_today": due,
         "streak": _streak(set(review_days), today),
         "by_topic": by_topic,
         "forecast": forecast,

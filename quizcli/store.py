@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from contextlib import contextmanager
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Iterator
 
 from . import environment
+from .counting import ANSWERED_SQL, CORRECT_SQL
 from .errors import QuizError
 from .migrations import MIGRATIONS, migrate
 
@@ -40,6 +42,19 @@ class CardRow:
     fsrs_card: str
     due: str
     state: int
+
+
+REVIEW_COLUMNS = "id, slug, started_at, variant, hints_at_start, closed_at"
+
+
+@dataclass
+class ExerciseReview:
+    id: int
+    slug: str
+    started_at: str
+    variant: str | None
+    hints_at_start: int
+    closed_at: str | None
 
 
 class Store:
@@ -92,6 +107,13 @@ class Store:
         """Every card's due time (ISO), by card id: all that planning a review needs."""
         return dict(self.db.execute("SELECT card_id, due FROM cards"))
 
+    def save_card(self, db: sqlite3.Connection, card: CardRow) -> None:
+        """Reschedule a card without a review (a card created so has no first review: it is not a new card today)."""
+        db.execute(
+            "INSERT INTO cards (card_id, kind, topic, fsrs_card, due, state, first_review) VALUES (?,?,?,?,?,?,'') "
+            "ON CONFLICT(card_id) DO UPDATE SET fsrs_card=excluded.fsrs_card, due=excluded.due",
+            (card.card_id, card.kind, card.topic, card.fsrs_card, card.due, card.state))
+
     def save_review(self, db: sqlite3.Connection, card: CardRow, first_review: str, review: dict) -> None:
         db.execute(
             "INSERT INTO cards (card_id, kind, topic, fsrs_card, due, state, first_review) VALUES (?,?,?,?,?,?,?) "
@@ -131,26 +153,33 @@ class Store:
         """(kind, topic, state, cards) for every combination present."""
         return self.db.execute("SELECT kind, topic, state, COUNT(*) FROM cards GROUP BY kind, topic, state").fetchall()
 
-    def topic_answers(self) -> dict[str, tuple[int, int]]:
-        """Per topic: graded question answers and how many were right."""
-        return {topic: (n, right) for topic, n, right in self.db.execute(
-            "SELECT topic, COUNT(*), SUM(correct) FROM reviews WHERE kind = 'question' AND correct IS NOT NULL "
-            "GROUP BY topic")}
+    def card_states(self) -> dict[str, tuple[str, int]]:
+        """Card id → (due ISO, fsrs state)."""
+        return {card_id: (due, state) for card_id, due, state in self.db.execute("SELECT card_id, due, state FROM cards")}
 
-    def history(self, due_before_iso: str):
-        """Counts for ``quiz stats``, done in SQL so that 100,000 reviews cost milliseconds."""
+    def topic_answers(self) -> dict[str, tuple[int, int]]:
+        """Per topic: question answers and how many were right (``counting`` defines both)."""
+        return {topic: (n, right) for topic, n, right in self.db.execute(
+            f"SELECT topic, COUNT(*), SUM({CORRECT_SQL}) FROM reviews WHERE {ANSWERED_SQL} GROUP BY topic")}
+
+    def history(self, today_iso: str):
+        """Counts for ``quiz stats``, done in SQL so that 100,000 reviews cost milliseconds.
+
+        ``today_iso``: when the current day started (for today's attempts)."""
         from .stats import History
 
         day = "date(substr({0}, 1, 19) || 'Z', 'localtime')"
         query = self.db.execute
         return History(
             cards=self.card_counts(),
+            states=self.card_states(),
             due_days=dict(query(f"SELECT {day.format('due')} AS d, COUNT(*) FROM cards GROUP BY d")),
             review_days=dict(query(f"SELECT {day.format('reviewed_at')} AS d, COUNT(*) FROM reviews GROUP BY d")),
             topic_answers=self.topic_answers(),
-            graded=tuple(v or 0 for v in query("SELECT COUNT(*), SUM(correct) FROM reviews WHERE correct IS NOT NULL")
-                         .fetchone()),
-            due_today=query("SELECT COUNT(*) FROM cards WHERE due < ?", (due_before_iso,)).fetchone()[0],
+            graded=tuple(v or 0 for v in query(
+                f"SELECT COUNT(*), SUM({CORRECT_SQL}) FROM reviews WHERE {ANSWERED_SQL}").fetchone()),
+            attempts=self.attempt_counts(),
+            attempts_today=self.attempt_counts(today_iso),
         )
 
     def count_new_cards_since(self, since_iso: str) -> int:
@@ -162,10 +191,13 @@ class Store:
     # --- exercises ---
 
     def record_attempt(self, slug: str, when: str, passed: bool, tests_passed: int, tests_total: int,
-                       duration: float) -> None:
+                       duration: float, *, review_id: int | None = None, variant: str | None = None,
+                       mistakes: list[str] | tuple = ()) -> None:
         with self.transaction() as db:
-            db.execute("INSERT INTO attempts (slug, graded_at, passed, tests_passed, tests_total, duration) "
-                       "VALUES (?,?,?,?,?,?)", (slug, when, int(passed), tests_passed, tests_total, duration))
+            db.execute("INSERT INTO attempts (slug, graded_at, passed, tests_passed, tests_total, duration, review_id, "
+                       "variant, mistakes) VALUES (?,?,?,?,?,?,?,?,?)",
+                       (slug, when, int(passed), tests_passed, tests_total, duration, review_id, variant,
+                        json.dumps(list(mistakes))))
 
     def attempts(self, slug: str | None = None) -> list[tuple]:
         query = "SELECT slug, graded_at, passed, tests_passed, tests_total, duration FROM attempts"
@@ -173,6 +205,57 @@ class Store:
         if slug:
             query, args = query + " WHERE slug = ?", (slug,)
         return self.db.execute(query + " ORDER BY id", args).fetchall()
+
+    def attempt_counts(self, since_iso: str = "") -> tuple[int, int]:
+        """(attempts, passing attempts) graded since ``since_iso``."""
+        row = self.db.execute("SELECT COUNT(*), SUM(passed) FROM attempts WHERE graded_at >= ?", (since_iso,)).fetchone()
+        return row[0], row[1] or 0
+
+    def failed_attempts(self, review_id: int) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM attempts WHERE review_id = ? AND passed = 0",
+                               (review_id,)).fetchone()[0]
+
+    def passed_variants(self, slug: str) -> dict[str | None, str]:
+        """Variant id (None: the core task) → when it last passed."""
+        return {variant: when for variant, when in self.db.execute(
+            "SELECT variant, MAX(graded_at) FROM attempts WHERE slug = ? AND passed = 1 GROUP BY variant", (slug,))}
+
+    # --- exercise reviews: one per fresh attempt of a due (or new) exercise card ---
+
+    def start_exercise_review(self, slug: str, when: str, variant: str | None, hints: int) -> ExerciseReview:
+        with self.transaction() as db:
+            cursor = db.execute("INSERT INTO exercise_reviews (slug, started_at, variant, hints_at_start) "
+                                "VALUES (?,?,?,?)", (slug, when, variant, hints))
+            return ExerciseReview(cursor.lastrowid, slug, when, variant, hints, None)
+
+    def exercise_review(self, slug: str | None = None, *, open_only: bool = False) -> ExerciseReview | None:
+        """The latest review of ``slug`` (open or closed), or with ``open_only`` its open one."""
+        where = "slug = ?" + (" AND closed_at IS NULL" if open_only else "")
+        row = self.db.execute(f"SELECT {REVIEW_COLUMNS} FROM exercise_reviews WHERE {where} ORDER BY id DESC LIMIT 1",
+                              (slug,)).fetchone()
+        return ExerciseReview(*row) if row else None
+
+    def open_exercise_reviews(self) -> list[ExerciseReview]:
+        return [ExerciseReview(*row) for row in self.db.execute(
+            f"SELECT {REVIEW_COLUMNS} FROM exercise_reviews WHERE closed_at IS NULL ORDER BY id")]
+
+    def close_exercise_review(self, db: sqlite3.Connection, review_id: int, when: str, rating: int,
+                              passed: bool) -> None:
+        db.execute("UPDATE exercise_reviews SET closed_at = ?, rating = ?, passed = ? WHERE id = ? AND closed_at IS NULL",
+                   (when, rating, int(passed), review_id))
+
+    def started_exercises(self) -> set[str]:
+        """Slugs with a card or a review started: no longer new."""
+        return {slug for (slug,) in self.db.execute(
+            "SELECT slug FROM exercise_reviews UNION SELECT substr(card_id, 10) FROM cards WHERE kind = 'exercise'")}
+
+    def passed_exercises(self) -> set[str]:
+        return {slug for (slug,) in self.db.execute("SELECT DISTINCT slug FROM attempts WHERE passed = 1")}
+
+    def exercises_started_since(self, since_iso: str) -> int:
+        """Exercises whose first review started since ``since_iso``: new exercises introduced that day."""
+        return self.db.execute("SELECT COUNT(*) FROM (SELECT slug FROM exercise_reviews GROUP BY slug "
+                               "HAVING MIN(started_at) >= ?)", (since_iso,)).fetchone()[0]
 
     def progress(self, slug: str) -> tuple[int, int]:
         row = self.db.execute("SELECT hints_shown, solution_seen FROM exercise_progress WHERE slug = ?",

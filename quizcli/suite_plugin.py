@@ -20,6 +20,8 @@ MESSAGE_LIMIT = 800
 SENTINEL = "__quiz_session_finished__"
 _channel = None
 _messages: dict[str, str] = {}
+_variant: dict = {}  # QUIZ_VARIANT, read once at start
+_mistakes: dict[str, list[str]] = {}  # test → ids of the classic mistakes its failure matched
 _timeouts: set[str] = set()  # tests that failed because their own deadline passed (e.g. hung ranks)
 _marked_skips: set[str] = set()  # skips the suite declared (skip/skipif markers): the only skips that count
 
@@ -45,11 +47,27 @@ def load_solution(path: str):
 
 
 @pytest.fixture(scope="session")
+def variant() -> dict:
+    """The suite parameters of the variant being graded (``{}`` for the core task): suites read them in the
+    checks they add for variants, e.g. ``n_kv_heads = variant.get("n_kv_heads", 2)``."""
+    return dict(_variant)
+
+
+@pytest.fixture(scope="session")
 def solution():
     path = os.environ.get("QUIZ_SOLUTION")
     if not path:
         pytest.fail("QUIZ_SOLUTION is not set: no solution file to test", pytrace=False)
     return load_solution(path)
+
+
+def _matched_mistakes() -> list[str]:
+    """Mistake ids ``quizcli.testing`` named during this test (read without importing it: it needs numpy)."""
+    testing = sys.modules.get("quizcli.testing")
+    matched = list(dict.fromkeys(getattr(testing, "MATCHED", [])))
+    if testing is not None:
+        testing.MATCHED.clear()
+    return matched
 
 
 def _short(text: str) -> str:
@@ -84,6 +102,7 @@ def pytest_configure(config):
         _channel = os.fdopen(int(fd), "w", buffering=1, closefd=False)
         # Keep the pipe away from the user's code: it sees no QUIZ_* variables.
         os.environ.pop("QUIZ_RESULTS_FD", None)
+    _variant.update(json.loads(os.environ.pop("QUIZ_VARIANT", "") or "{}"))
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -93,8 +112,10 @@ def pytest_runtest_makereport(item, call):
     marked = item.get_closest_marker("skipif") or item.get_closest_marker("skip")
     if report.skipped and call.when == "setup" and marked is not None:
         _marked_skips.add(item.nodeid)
+    matched = _matched_mistakes()  # cleared after every phase, so a test only reports its own
     if call.excinfo is not None and report.failed:
         _messages[item.nodeid] = describe_exception(call.excinfo.value)
+        _mistakes[item.nodeid] = matched
         if type(call.excinfo.value).__name__ == "RanksTimedOut":
             _timeouts.add(item.nodeid)
 
@@ -113,7 +134,8 @@ def pytest_runtest_logreport(report):
             outcome, message = "failed", f"skipped by code under test, which counts as a failure ({message})"
     notes = [str(value) for key, value in report.user_properties if key == "note"]
     _send({"kind": "test", "nodeid": report.nodeid, "when": report.when, "outcome": outcome,
-           "message": message, "notes": notes, "duration": round(report.duration, 4)})
+           "message": message, "notes": notes, "duration": round(report.duration, 4),
+           "mistakes": _mistakes.get(report.nodeid, []) if report.failed else []})
 
 
 def pytest_collectreport(report):

@@ -51,11 +51,6 @@ def review(limit: int | None, new: int | None, topics: list[str], lang: str | No
         environment.iso(environment.start_of_day(now)))
     fresh = [(qid, questions[qid]["topic"]) for qid in counting.new_ids(dues, questions)]
     queue = planning.plan_review(due, fresh, allowance, limit)
-    for chosen in (e for cid, e in exercises.items() if cid in dues and dues[cid] <= now_iso):
-        render.console.print(Panel(
-            f"{escape(text(chosen.title, lang))}\n[dim]due for review: run[/] [bold]quiz exercise {chosen.slug}[/] "
-            f"[dim]then[/] [bold]quiz grade[/] [dim](the grade rates this card)[/]",
-            title=f"exercise · {chosen.topic}", title_align="left", border_style="magenta"))
     if not queue:
         upcoming = _next_due([when for cid, when in dues.items() if cid in questions or cid in exercises], now)
         later = f"next card due {upcoming}" if upcoming else "no cards yet"
@@ -70,6 +65,11 @@ def review(limit: int | None, new: int | None, topics: list[str], lang: str | No
     lines = round_.tally.lines(lang)
     upcoming = _next_due([when for cid, when in store.dues().items() if cid in questions], environment.now())
     if upcoming:
+        lines.append(("next due", upcoming))
+    render.summary(lines)
+    return ExitCode.INTERRUPTED if ending == "interrupted" else ExitCode.OK
+
+
 def _exercise_panels(store: Store, settings: dict, exercises: list[Exercise], now: datetime, lang: str) -> None:
     """Exercises first, each with the one command that starts it: due ones, ones in progress, then new ones
     within ``new_exercises_per_day``, prerequisites (``after``) first."""
@@ -87,11 +87,6 @@ def _exercise_panels(store: Store, settings: dict, exercises: list[Exercise], no
             render.console.print(Panel(
                 f"{escape(text(chosen.title, lang))}\n[dim]{label}:[/] [bold]{command.format(chosen.slug)}[/]",
                 title=f"exercise · {chosen.topic}", title_align="left", border_style="magenta"))
-
-
-        lines.append(("next due", upcoming))
-    render.summary(lines)
-    return ExitCode.INTERRUPTED if ending == "interrupted" else ExitCode.OK
 
 
 def collect_stats(store: Store) -> dict:
