@@ -1,7 +1,7 @@
 """Hidden suite for vector_add: a masked Triton kernel (Triton interpreter on CPU, full sizes on a GPU)."""
 
-from quizcli.testing_kernels import (DEVICE, INTERPRETER, assert_launched, guarded, launch_counter,  # noqa: I001
-                                     padded, require_memory_safe, sizes, speed_note)
+from quizcli.testing_kernels import (DEVICE, INTERPRETER, assert_kernel_did_the_work, assert_launched,  # noqa: I001
+                                     guarded, launch_counter, padded, require_memory_safe, sizes, speed_note)
 
 import pytest
 import torch
@@ -36,15 +36,28 @@ def test_tail_block_is_masked(solution, n):
     assert out is None or out.data_ptr() == guard.tensor.data_ptr(), "when out= is given, write into it and return it"
 
 
+def _unwritten_hint(untouched, n) -> str:
+    if len(untouched) == n:
+        return ": nothing was written into out; write the result into the out= tensor you are given"
+    first = int(untouched[0])
+    if len(untouched) != n - first:
+        return ""
+    if first % 16 == 0:  # a suffix starting at a block boundary: the grid stops short
+        return ": the grid stops before the tail; launch triton.cdiv(n, BLOCK_SIZE) programs, not n // BLOCK_SIZE"
+    return ": the blocks end before the tail; are the block offsets pid * BLOCK_SIZE + tl.arange(0, BLOCK_SIZE)?"
+
+
 def test_grid_covers_the_tail(solution):
     """n = 1000: with any block size 64…1024 the last block is partial; it must be computed."""
     n = 1000
     x, y = inputs(n, seed=3)
     guard = guarded((n,), torch.float32, pad=4096)
     solution.add(x, y, out=guard.tensor)
-    untouched = int((guard.tensor == guard.fill).sum())
-    assert untouched == 0, (f"{untouched} of {n} output elements were never written (the tail): "
-                            "launch triton.cdiv(n, BLOCK_SIZE) programs, not n // BLOCK_SIZE")
+    untouched = torch.nonzero(guard.tensor.cpu() == guard.fill).flatten()
+    if len(untouched):
+        first = int(untouched[0])
+        raise AssertionError(f"{len(untouched)} of {n} output elements were never written, the first at index {first}"
+                             + _unwritten_hint(untouched, n))
     assert_close(guard.tensor, reference(x, y), rtol=1e-6, atol=1e-6, name="add (n=1000)")
 
 
@@ -70,6 +83,15 @@ def test_kernel_is_launched(solution):
     assert_launched(launches)
 
 
+def test_every_output_element_comes_from_the_kernel(solution):
+    """With the launch skipped the outputs must stay untouched: torch must not compute any part of them."""
+    require_memory_safe()
+    x, y = inputs(3000, seed=17)
+    out = torch.zeros_like(x)
+    assert_kernel_did_the_work(solution, lambda: solution.add(x, y, out=out), inputs=(x, y), names=["out"])
+    assert_kernel_did_the_work(solution, lambda: solution.add(x, y), inputs=(x, y), names=["add(x, y)"])
+
+
 def test_float16_stays_float16(solution):
     require_memory_safe()
     x, y = inputs(777, seed=11, dtype=torch.float16)
@@ -83,11 +105,21 @@ def test_each_block_reads_its_own_elements(solution):
     n = 2500
     x = torch.arange(n, dtype=torch.float32, device=DEVICE)
     y = torch.zeros(n, dtype=torch.float32, device=DEVICE)
-    out = solution.add(x, y)
-    wrong = torch.nonzero(out.cpu() != x.cpu()).flatten()
-    assert len(wrong) == 0, (f"{len(wrong)} of {n} elements are wrong; first at index {int(wrong[0])}: got "
-                             f"{float(out[wrong[0]])}, expected {float(x[wrong[0]])} — are the block offsets "
-                             "pid * BLOCK_SIZE + tl.arange(0, BLOCK_SIZE)?")
+    guard = guarded((n,), torch.float32, pad=4096)
+    solution.add(x, y, out=guard.tensor)
+    out = guard.tensor.cpu()
+    wrong = torch.nonzero(out != x.cpu()).flatten()
+    if len(wrong) == 0:
+        return
+    unwritten = wrong[out[wrong] == guard.fill]
+    first = int(wrong[0])
+    message = (f"{len(wrong)} of {n} elements are wrong; first at index {first}: got {float(out[first])}, "
+               f"expected {float(x[first])}")
+    if len(unwritten) == len(wrong):
+        message += " (never written)" + _unwritten_hint(unwritten, n)
+    else:
+        message += " — are the block offsets pid * BLOCK_SIZE + tl.arange(0, BLOCK_SIZE)?"
+    raise AssertionError(message)
 
 
 @pytest.mark.skipif(INTERPRETER, reason="needs a CUDA GPU")
