@@ -7,16 +7,60 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
+import typer.core
 
+from . import __version__
 from .errors import ExitCode, QuizError
 
+
+def _plain_help() -> None:
+    """Help stays click's plain text (rich panels cost ~4x the start-up of ``--help``). Typer 0.19 quirks:
+    it escapes ``[default: …]`` for rich even then (a literal backslash); click 8.5 resets the help of
+    arguments that typer sets before calling click's constructor, and lists them a second time."""
+    typer.core.HAS_RICH = False  # read only when formatting help: the escaping above
+    init = typer.core.TyperArgument.__init__
+
+    def keep_help(self, *args, help=None, **kwargs):  # noqa: A002 - click's own parameter name
+        init(self, *args, help=help, **kwargs)
+        self.help = help
+
+    typer.core.TyperArgument.__init__ = keep_help
+    typer.core.TyperCommand.format_arguments = lambda self, ctx, formatter: None  # typer's section suffices
+
+
+_plain_help()
 app = typer.Typer(
     help="quiz — a command-line coach for machine-learning interviews: questions, exercises, spaced repetition.",
-    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None,
+    no_args_is_help=True, pretty_exceptions_enable=False, rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
+
+def _topics(incomplete: str) -> list[str]:
+    from .content import bank_paths
+    return [name for name in bank_paths() if name.startswith(incomplete)]
+
+
+def _slugs(incomplete: str) -> list[str]:
+    from .content import exercise_folders
+    return [name for name in exercise_folders() if name.startswith(incomplete)]
+
+
+def _version(shown: bool) -> None:
+    if shown:
+        print(f"quiz {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Show the version and exit.")) -> None:
+    pass  # the app's help says what quiz is; this only adds --version
+
+
 LangOption = typer.Option(None, "--lang", help="Language: en or zh (default: the 'language' setting).")
-JsonOption = typer.Option(False, "--json", help="Print JSON instead of tables.")
+JsonOption = typer.Option(False, "--json", help="Print JSON (for scripts) instead of the usual output.")
+TopicOption = typer.Option(None, "--topic", "-t", autocompletion=_topics, help="Topic (repeatable); default: all.")
 
 
 @app.command()
@@ -28,7 +72,7 @@ def topics(as_json: bool = JsonOption) -> None:
 
 @app.command()
 def ask(
-    topic: Optional[List[str]] = typer.Option(None, "--topic", "-t", help="Topic (repeatable); default: all."),
+    topic: Optional[List[str]] = TopicOption,
     n: int = typer.Option(10, "-n", "--count", min=1, help="Number of questions."),
     type_: Optional[str] = typer.Option(None, "--type", help="Only this type: mcq, multi, numeric, cloze, order, open."),
     difficulty: Optional[int] = typer.Option(None, "--difficulty", "-d", min=1, max=3, help="Only this difficulty (1-3)."),
@@ -44,7 +88,7 @@ def ask(
 def review(
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="At most this many cards."),
     new: Optional[int] = typer.Option(None, "--new", min=0, help="New cards allowed today (default: setting new_per_day)."),
-    topic: Optional[List[str]] = typer.Option(None, "--topic", "-t", help="Only these topics (repeatable)."),
+    topic: Optional[List[str]] = TopicOption,
     lang: Optional[str] = LangOption,
 ) -> None:
     """Today's review: due questions and exercises (FSRS), then new cards up to the daily limit."""
@@ -59,9 +103,9 @@ def stats(as_json: bool = JsonOption) -> None:
     reviewing.stats(as_json)
 
 
-@app.command()
-def config(key: Optional[str] = typer.Argument(None, help="Setting name."),
-           value: Optional[str] = typer.Argument(None, help="New value.")) -> None:
+@app.command(context_settings={"ignore_unknown_options": True})  # so that `quiz config KEY -3` is a value
+def config(key: Optional[str] = typer.Argument(None, help="Setting name (omit to list them all)."),
+           value: Optional[str] = typer.Argument(None, help="New value (omit to show the current one).")) -> None:
     """Show or change settings (desired_retention, new_per_day, language, fast_<type> seconds)."""
     from .commands import system
     system.config(key, value)
@@ -76,10 +120,11 @@ def optimize() -> None:
 
 @app.command()
 def exercise(
-    slug: Optional[str] = typer.Argument(None, help="Exercise to start; omit for the catalogue."),
+    slug: Optional[str] = typer.Argument(None, autocompletion=_slugs, help="Exercise to start; omit for the catalogue."),
     as_json: bool = JsonOption,
     force: bool = typer.Option(False, "--force", help="Overwrite your workspace file (a backup is kept)."),
     lang: Optional[str] = LangOption,
+    history: bool = typer.Option(False, "--history", help="List earlier attempts and archived files of SLUG."),
 ) -> None:
     """Without SLUG: the catalogue. With SLUG: write the starter to the workspace and show the task.
 
@@ -90,7 +135,7 @@ def exercise(
 
 @app.command()
 def grade(
-    slug: Optional[str] = typer.Argument(None, help="Exercise (default: the one you started last)."),
+    slug: Optional[str] = typer.Argument(None, autocompletion=_slugs, help="Exercise (default: the one you started last)."),
     file: Optional[Path] = typer.Option(None, "--file", help="Grade this file instead of the workspace one."),
     as_json: bool = JsonOption,
     timeout: Optional[float] = typer.Option(None, "--timeout", min=1, help="Time limit in seconds."),
@@ -102,7 +147,7 @@ def grade(
 
 
 @app.command()
-def hint(slug: Optional[str] = typer.Argument(None, help="Exercise (default: the current one)."),
+def hint(slug: Optional[str] = typer.Argument(None, autocompletion=_slugs, help="Exercise (default: the current one)."),
          lang: Optional[str] = LangOption) -> None:
     """Show the next hint of an exercise."""
     from .commands import exercises
@@ -110,7 +155,7 @@ def hint(slug: Optional[str] = typer.Argument(None, help="Exercise (default: the
 
 
 @app.command()
-def solution(slug: Optional[str] = typer.Argument(None, help="Exercise (default: the current one)."),
+def solution(slug: Optional[str] = typer.Argument(None, autocompletion=_slugs, help="Exercise (default: the current one)."),
              yes: bool = typer.Option(False, "--yes", "-y", help="Skip the confirmation.")) -> None:
     """Show the reference solution (after a confirmation; recorded)."""
     from .commands import exercises
@@ -118,7 +163,7 @@ def solution(slug: Optional[str] = typer.Argument(None, help="Exercise (default:
 
 
 @app.command()
-def selftest(slug: Optional[List[str]] = typer.Argument(None, help="Exercises (default: all)."),
+def selftest(slug: Optional[List[str]] = typer.Argument(None, autocompletion=_slugs, help="Exercises (default: all)."),
              as_json: bool = JsonOption) -> None:
     """Prove the suites: each reference passes, each starter and mutant fails."""
     from .commands import exercises
@@ -126,7 +171,6 @@ def selftest(slug: Optional[List[str]] = typer.Argument(None, help="Exercises (d
 
 
 @app.command()
-    history: bool = typer.Option(False, "--history", help="List earlier attempts and archived files of SLUG."),
 def validate(
     paths: Optional[List[Path]] = typer.Argument(None, help="Bank files, exercise folders or folders of them."),
     as_json: bool = JsonOption,
@@ -159,15 +203,20 @@ def export(out: Path = typer.Argument(..., help="Output file."),
 def doctor(as_json: bool = JsonOption) -> None:
     """What this machine can grade: torch, triton, CUDA, gloo, folders."""
     from .commands import system
-    system.doctor(as_json)
+    raise typer.Exit(system.doctor(as_json))
 
 
 def main() -> None:
     try:
-        app()
+        app(prog_name="quiz")  # also under `python -m quizcli`: one usage line, one completion variable
     except QuizError as problem:
         from .render import error
         error(str(problem))
         sys.exit(problem.code)
+    except OSError as problem:  # the file system said no (full disk, permissions …): not a bug of quiz
+        from .render import error
+        where = f"{problem.filename}: " if problem.filename else ""
+        error(f"{where}{problem.strerror or problem}")
+        sys.exit(ExitCode.ERROR)
     except KeyboardInterrupt:
         sys.exit(ExitCode.INTERRUPTED)
