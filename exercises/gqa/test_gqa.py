@@ -5,21 +5,14 @@ import math
 import pytest
 import torch
 
-from quizcli.testing import assert_close, expect_value_error
+from quizcli.testing import assert_close, expect_value_error, mistake_labels
 
 F64 = torch.float64
-LABELS = {
-    "tiled": "kv heads tiled (repeat) instead of grouped (repeat_interleave): query head h used kv head h % n_kv "
-             "instead of h // g",
-    "dmodel_scale": "scores scaled by 1/√d_model instead of 1/√d_head",
-    "causal_no_diag": "causal mask excludes the diagonal",
-    "causal_upper": "causal mask inverted (query i sees keys j ≥ i: triu instead of tril)",
-    "no_causal": "causal=True ignored",
-}
+LABELS = mistake_labels(__file__)
 
 
 def kv_index(h, n_heads, n_kv, mistake=None):
-    return h % n_kv if mistake == "tiled" else h // (n_heads // n_kv)
+    return h % n_kv if mistake == "kv_heads_tiled" else h // (n_heads // n_kv)
 
 
 def ref_gqa(q, k, v, causal=False, mistake=None, d_model=None):
@@ -27,13 +20,13 @@ def ref_gqa(q, k, v, causal=False, mistake=None, d_model=None):
     q, k, v = q.double(), k.double(), v.double()
     B, H, lq, d = q.shape
     Hkv, lk = k.shape[1], k.shape[2]
-    scale = 1 / math.sqrt(d_model if mistake == "dmodel_scale" else d)
+    scale = 1 / math.sqrt(d_model if mistake == "scale_by_d_model" else d)
     keep = torch.ones(lq, lk, dtype=torch.bool)
-    if causal and mistake != "no_causal":
-        if mistake == "causal_upper":
+    if causal and mistake != "causal_ignored":
+        if mistake == "causal_mask_inverted":
             keep = keep.triu()
         else:
-            keep = keep.tril(-1 if mistake == "causal_no_diag" else 0)
+            keep = keep.tril({"causal_excludes_diagonal": -1, "causal_bottom_right": lk - lq}.get(mistake, 0))
     outs = []
     for h in range(H):
         j = kv_index(h, H, Hkv, mistake)
@@ -47,7 +40,7 @@ def rand(g, *shape, dtype=F64):
     return torch.randn(*shape, generator=g, dtype=dtype)
 
 
-FN_ALL = ["tiled", "causal_no_diag", "causal_upper", "no_causal"]
+FN_ALL = ["kv_heads_tiled", "causal_excludes_diagonal", "causal_mask_inverted", "causal_ignored"]
 
 
 def fn_mistakes(q, k, v, labels=FN_ALL, **kw):
@@ -77,10 +70,10 @@ def test_kv_head_j_serves_query_heads_j_times_g_onwards(solution):
     v = torch.stack([torch.full((5, 4), 10.0, dtype=F64), torch.full((5, 4), 20.0, dtype=F64)])[None]
     out = solution.grouped_query_attention(q, k, v)
     got = [round(float(out[0, h].mean()), 6) for h in range(6)]
+    tiled = [10.0, 20.0, 10.0, 20.0, 10.0, 20.0]
     assert got == [10.0, 10.0, 10.0, 20.0, 20.0, 20.0], (
         f"output per query head = {got}; expected [10, 10, 10, 20, 20, 20] (kv head j serves query heads "
-        "j·g … j·g+g−1)" + ("\n  this looks like a known mistake: " + LABELS["tiled"]
-                            if got == [10.0, 20.0, 10.0, 20.0, 10.0, 20.0] else ""))
+        "j·g … j·g+g−1)" + ("\n  this looks like a known mistake: " + LABELS["kv_heads_tiled"] if got == tiled else ""))
 
 
 def test_equals_multi_head_attention_when_kv_heads_equal_heads(solution):
@@ -178,7 +171,7 @@ def ref_module(ws, x, n_heads, n_kv, causal=False, mistake=None):
     return torch.cat([o[:, h] for h in range(n_heads)], -1) @ W.T + b
 
 
-MOD_ALL = ["tiled", "dmodel_scale", "causal_no_diag", "causal_upper", "no_causal"]
+MOD_ALL = ["kv_heads_tiled", "scale_by_d_model", "causal_excludes_diagonal", "causal_mask_inverted", "causal_ignored"]
 
 
 @pytest.mark.parametrize("d_model,n_heads,n_kv,causal,seed", [
@@ -224,3 +217,44 @@ def test_module_float32_gradients(solution):
         grad = getattr(mod, name).weight.grad
         assert grad is not None, f"no gradient reached {name}.weight"
         assert_close(grad, W.grad, rtol=1e-4, atol=1e-5, name=f"d loss / d {name}.weight (float32)")
+
+
+# --- the weakness classes: unequal lengths, extreme scores, layouts ------------------------------------------
+
+@pytest.mark.parametrize("H,Hkv,lq,lk,seed", [(4, 2, 3, 6, 20), (6, 3, 2, 5, 21), (4, 1, 5, 3, 22)])
+def test_causal_is_top_left_aligned_when_lengths_differ(solution, H, Hkv, lq, lk, seed):
+    g = torch.Generator().manual_seed(seed)
+    q, k, v = rand(g, 2, H, lq, 4), rand(g, 2, Hkv, lk, 4), rand(g, 2, Hkv, lk, 4)
+    out = solution.grouped_query_attention(q, k, v, causal=True)
+    assert_close(out, ref_gqa(q, k, v, causal=True), rtol=1e-9, atol=1e-10,
+                 name=f"causal GQA with Lq={lq}, Lk={lk} (query i keeps keys j <= i)",
+                 mistakes=fn_mistakes(q, k, v, ["causal_bottom_right", "causal_excludes_diagonal", "kv_heads_tiled"],
+                                      causal=True))
+
+
+def test_large_scores_stay_finite(solution):
+    g = torch.Generator().manual_seed(23)
+    q = rand(g, 1, 4, 3, 8, dtype=torch.float32) * 300
+    k, v = rand(g, 1, 2, 5, 8, dtype=torch.float32), rand(g, 1, 2, 5, 8, dtype=torch.float32)
+    out = solution.grouped_query_attention(q, k, v)
+    assert torch.isfinite(out).all(), "output has inf/NaN for large scores: subtract the row maximum in the softmax"
+    assert_close(out, ref_gqa(q, k, v), rtol=1e-4, atol=1e-4, name="GQA output for scores in the hundreds")
+
+
+def test_non_contiguous_inputs(solution):
+    g = torch.Generator().manual_seed(24)
+    q = rand(g, 2, 5, 6, 4).transpose(1, 2)      # (2, 6, 5, 4) as a view
+    k = rand(g, 2, 3, 4, 7).transpose(-1, -2)    # (2, 3, 7, 4)
+    v = rand(g, 2, 3, 7, 8)[..., ::2]            # (2, 3, 7, 4), strided
+    out = solution.grouped_query_attention(q, k, v, causal=True)
+    assert_close(out, ref_gqa(q, k, v, causal=True), rtol=1e-9, atol=1e-10,
+                 name="GQA on transposed / strided q, k, v", mistakes=fn_mistakes(q, k, v, causal=True))
+
+
+def test_module_default_is_not_causal_and_batch_of_one(solution):
+    d_model, n_heads, n_kv = 8, 4, 2
+    mod = solution.GroupedQueryAttention(d_model, n_heads, n_kv).double()
+    ws = set_weights(mod, d_model, n_heads, n_kv, 25)
+    x = torch.randn(1, 4, d_model, generator=torch.Generator().manual_seed(26), dtype=F64)
+    assert_close(mod(x), ref_module(ws, x, n_heads, n_kv), rtol=1e-8, atol=1e-10,
+                 name="GroupedQueryAttention(x) with the default causal=False, batch 1")
