@@ -131,6 +131,17 @@ def test_cross_entropy_matches_torch(solution, n, c, reduction, ignore_index, se
     assert_close(grad, want_grad, rtol=1e-10, atol=1e-12, name=f"d loss / d logits {what}", mistakes=wrong)
 
 
+def test_vocabulary_and_padding_share(solution, variant):
+    n, c = variant.get("n", 16), variant.get("c", 50)
+    logits, labels = data(13, n, c, ignored=variant.get("ignored", 0.3))
+    loss, grad = call_ce(solution, logits, labels)
+    want_loss, want_grad = ref_ce(logits, labels)
+    assert_close(loss, want_loss, rtol=1e-10, atol=1e-12, name=f"loss (N={n}, C={c})",
+                 mistakes=loss_mistakes(logits, labels))
+    assert_close(grad, want_grad, rtol=1e-10, atol=1e-12, name=f"gradient (N={n}, C={c})",
+                 mistakes=grad_mistakes(logits, labels))
+
+
 def test_defaults_ignore_minus_100_and_average(solution):
     logits, labels = data(5, 10, 4, ignored=0.4)
     loss, grad = call_ce(solution, logits, labels)
