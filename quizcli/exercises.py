@@ -33,10 +33,6 @@ def scaffold(exercise: Exercise, force: bool, now: datetime) -> tuple[Path, bool
     return target, True, backup
 
 
-def missing_requirements(requires: list[str]) -> list[str]:
-    """What this machine lacks to grade an exercise (cheap: no torch import)."""
-    present = {
-        "numpy": importlib.util.find_spec("numpy") is not None,
 def archive_folder(slug: str) -> Path:
     return environment.home() / "attempts" / slug
 
@@ -63,6 +59,10 @@ def archived_attempts(slug: str) -> list[Path]:
     return sorted(folder.glob("*.py")) if folder.is_dir() else []
 
 
+def missing_requirements(requires: list[str]) -> list[str]:
+    """What this machine lacks to grade an exercise (cheap: no torch import)."""
+    present = {
+        "numpy": importlib.util.find_spec("numpy") is not None,
         "torch": importlib.util.find_spec("torch") is not None,
         "distributed": importlib.util.find_spec("torch") is not None,
         "triton": importlib.util.find_spec("triton") is not None,
