@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import os
 import platform
+import re
+import shlex
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
-INSTALL_TORCH = "pip install 'quiz-ml[torch]'"
-INSTALL_TRITON = "pip install 'quiz-ml[triton]'"
 INTERPRETER_TIMEOUT_S = 60
 
 _INTERPRETER_PROBE = textwrap.dedent("""
@@ -35,6 +36,27 @@ _INTERPRETER_PROBE = textwrap.dedent("""
     assert torch.equal(out, x + y), out
     print("ok")
 """)
+
+
+SOURCE_TREE = Path(__file__).resolve().parent.parent
+
+
+def install_command(extra: str, tree: Path = SOURCE_TREE) -> str:
+    """The pip command that installs an extra (torch, triton) for how quiz was installed.
+
+    quiz is not on a package index, so ``pip install 'quiz-ml[torch]'`` cannot work: a clone installs
+    its own extra; an installed wheel gets the extra's requirements spelled out.
+    """
+    if (tree / "pyproject.toml").is_file():
+        return f"cd {shlex.quote(str(tree))} && pip install '.[{extra}]'"
+    from importlib import metadata
+
+    try:
+        marker = re.compile(rf"""extra\s*==\s*["']{extra}["']""")
+        wanted = [r.split(";")[0].strip() for r in metadata.requires("quiz-ml") or [] if marker.search(r)]
+    except metadata.PackageNotFoundError:
+        wanted = []
+    return "pip install " + " ".join(shlex.quote(w) for w in wanted or [extra])
 
 
 def _check(name: str, ok: bool, detail: str, fix: str = "") -> dict:
@@ -86,7 +108,8 @@ def collect(interpreter_timeout: float = INTERPRETER_TIMEOUT_S) -> dict:
         info["torch"] = torch.__version__
         checks.append(_check("torch", True, f"torch {torch.__version__} ({build})"))
     except Exception as exc:  # noqa: BLE001
-        checks.append(_check("torch", False, f"torch is not installed ({type(exc).__name__})", INSTALL_TORCH))
+        checks.append(_check("torch", False, f"torch is not installed ({type(exc).__name__})",
+                             install_command("torch")))
 
     if torch is not None:
         try:
@@ -112,23 +135,24 @@ def collect(interpreter_timeout: float = INTERPRETER_TIMEOUT_S) -> dict:
         checks.append(_check("gloo", info["gloo"],
                              "torch.distributed with the gloo backend" if info["gloo"]
                              else "torch.distributed/gloo is not available in this torch build",
-                             "install a torch build with distributed support: " + INSTALL_TORCH))
+                             "install a torch build with distributed support: " + install_command("torch")))
     else:
-        checks.append(_check("cuda", False, "torch is not installed", INSTALL_TORCH))
-        checks.append(_check("gloo", False, "torch is not installed", INSTALL_TORCH))
+        checks.append(_check("cuda", False, "torch is not installed", install_command("torch")))
+        checks.append(_check("gloo", False, "torch is not installed", install_command("torch")))
 
     try:
         import triton
         info["triton"] = triton.__version__
         checks.append(_check("triton", True, f"triton {triton.__version__}"))
     except Exception as exc:  # noqa: BLE001
-        checks.append(_check("triton", False, f"triton is not installed ({type(exc).__name__})", INSTALL_TRITON))
+        checks.append(_check("triton", False, f"triton is not installed ({type(exc).__name__})",
+                             install_command("triton")))
     if info["triton"] and info["torch"]:
         ok, detail = _probe_interpreter(interpreter_timeout)
         info["triton_interpreter"] = ok
-        checks.append(_check("triton interpreter", ok, detail, f"reinstall triton: {INSTALL_TRITON}"))
+        checks.append(_check("triton interpreter", ok, detail, "reinstall triton: " + install_command("triton")))
     elif info["triton"]:
-        checks.append(_check("triton interpreter", False, "needs torch", INSTALL_TORCH))
+        checks.append(_check("triton interpreter", False, "needs torch", install_command("torch")))
 
     cores = info["cpu_cores"]
     checks.append(_check("cpu cores", cores >= 2, f"{cores} core(s) available",

@@ -18,21 +18,54 @@ def home() -> Path:
         import platformdirs
 
         path = Path(platformdirs.user_data_dir("quiz", appauthor=False))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return _folder(path, "data folder (QUIZ_HOME)")
 
 
 def cache_dir() -> Path:
+    """Parsed-bank copies; a read-only home just goes without them."""
     path = home() / "cache"
-    path.mkdir(exist_ok=True)
+    try:
+        path.mkdir(exist_ok=True)
+    except OSError:
+        pass
     return path
 
 
 def workspace() -> Path:
     """Where exercises are scaffolded: ``QUIZ_WORKSPACE`` or ``~/quiz-workspace``."""
     path = Path(os.environ.get("QUIZ_WORKSPACE") or "~/quiz-workspace").expanduser()
-    path.mkdir(parents=True, exist_ok=True)
+    return _folder(path, "workspace (QUIZ_WORKSPACE)")
+
+
+def _folder(path: Path, role: str) -> Path:
+    """``path``, created if missing; a file in the way or a folder that cannot be made is a QuizError."""
+    if path.exists() and not path.is_dir():
+        raise QuizError(f"the {role} {path} is a file, not a folder: move it away or point the variable elsewhere")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise QuizError(f"cannot create the {role} {path}: {exc.strerror}; point the variable at a folder "
+                        "you can write") from None
     return path
+
+
+def output_file(path: Path) -> Path:
+    """``path`` if a file can be written there: not a folder, in a folder that exists."""
+    if path.is_dir():
+        raise QuizError(f"{path} is a folder: give a file name, e.g. {path / 'quiz-export.json'}")
+    if not path.parent.is_dir():
+        raise QuizError(f"the folder {path.parent} does not exist: create it first (mkdir -p {path.parent})")
+    return path
+
+
+def not_writable(folder: Path) -> QuizError:
+    return QuizError(f"{folder} is not writable, so quiz cannot save anything there (what it holds is intact): "
+                     f"make it writable (chmod u+w {folder}) or point QUIZ_HOME at a writable folder")
+
+
+def writable(folder: Path) -> bool:
+    """Whether files can be created in ``folder`` (a read-only mount or missing permission say no)."""
+    return os.access(folder, os.W_OK | os.X_OK)
 
 
 def now() -> datetime:

@@ -29,7 +29,7 @@ WORDS = {
 
 
 def error(message: str) -> None:
-    errors.print(f"[bold red]error:[/] {escape(message)}")
+    errors.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)  # one line, whatever the width
 
 
 def stars(difficulty: int) -> str:
@@ -103,3 +103,12 @@ def summary(lines: list[tuple[str, str]]) -> None:
 
 def interactive() -> bool:
     return sys.stdin.isatty()
+
+
+def working(message: str):
+    """A spinner while something slow runs (importing torch, probing a GPU); nothing when not a terminal."""
+    if not console.is_terminal:
+        from contextlib import nullcontext
+
+        return nullcontext()
+    return console.status(f"[dim]{escape(message)}[/]", spinner="dots")

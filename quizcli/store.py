@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
 from contextlib import contextmanager
@@ -58,22 +59,46 @@ class ExerciseReview:
 
 
 class Store:
-    def __init__(self, path: Path | None = None):
+    def __init__(self, path: Path | None = None, read_only_ok: bool = False):
+        """Open (and create or migrate) the database. A read-only home is an error unless ``read_only_ok``
+        (commands that only read: the history is then read as it is, or is empty when there is none)."""
         self.path = path or environment.home() / "quiz.db"
+        self.read_only = not environment.writable(self.path.parent) or (
+            self.path.exists() and not os.access(self.path, os.W_OK))
+        if self.read_only and not read_only_ok:
+            raise environment.not_writable(self.path.parent)
         try:
-            self.db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
-            _retry_while_busy(lambda: self.db.execute("PRAGMA journal_mode=WAL"))
-            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db = self._connect()
             version = self.db.execute("PRAGMA user_version").fetchone()[0]
         except sqlite3.DatabaseError as exc:
-            raise QuizError(f"{self.path} is not a readable quiz database ({exc}); move it away to start afresh")
+            raise QuizError(f"{self.path} is not a readable quiz database ({exc}); rename it (keep it as a backup) "
+                            "to start afresh")
         if version > len(MIGRATIONS):
             raise QuizError(f"{self.path} was written by a newer quiz (schema {version} > {len(MIGRATIONS)}); "
                             "upgrade quiz")
+        if self.read_only and version < len(MIGRATIONS) and self.path.exists():
+            raise QuizError(f"{self.path} needs a schema update, which needs write access: "
+                            f"make {self.path.parent} writable")
         try:
             migrate(self.db)
         except sqlite3.DatabaseError as exc:
             raise QuizError(f"{self.path}: cannot update the database schema ({exc})")
+
+    def _connect(self) -> sqlite3.Connection:
+        if self.read_only:
+            if not self.path.exists():
+                return sqlite3.connect(":memory:", isolation_level=None)  # nothing recorded yet
+            uri = f"{self.path.resolve().as_uri()}?mode=ro"
+            try:
+                db = sqlite3.connect(uri, uri=True, isolation_level=None)
+                db.execute("PRAGMA user_version")
+                return db
+            except sqlite3.OperationalError:  # WAL needs a -shm file it cannot create here: read the file as is
+                return sqlite3.connect(uri + "&immutable=1", uri=True, isolation_level=None)
+        db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        _retry_while_busy(lambda: db.execute("PRAGMA journal_mode=WAL"))
+        db.execute("PRAGMA synchronous=NORMAL")
+        return db
 
     def close(self) -> None:
         self.db.close()

@@ -84,7 +84,7 @@ def import_notes(notes: Path, topic: str, out: Path | None) -> None:
             "key_points": [{"en": line, "zh": line} for line in body[:5]],
         })
     bank = {"topic": topic, "title": {"en": topic, "zh": topic}, "questions": questions}
-    target = out or environment.workspace() / "questions" / f"{topic}.yaml"
+    target = environment.output_file(out) if out else environment.workspace() / "questions" / f"{topic}.yaml"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(yaml.safe_dump(bank, allow_unicode=True, sort_keys=False, width=100), encoding="utf-8")
     render.console.print(f"wrote {len(questions)} open questions to {target}")
@@ -100,7 +100,8 @@ def _html(value: str) -> str:
 def export(out: Path, format_: str, lang: str | None) -> None:
     if format_ not in ("anki", "json"):
         raise QuizError(f"unknown format {format_!r} (valid: anki, json)")
-    store = Store()
+    environment.output_file(out)
+    store = Store(read_only_ok=True)
     cards = {card.card_id: card for card in store.cards()}
     lang = lang or "en"
     rows = []

@@ -39,7 +39,7 @@ def topic_rows(store: Store) -> list[dict]:
 
 def topics(as_json: bool) -> None:
     settings = config.load()
-    rows = topic_rows(Store())
+    rows = topic_rows(Store(read_only_ok=True))
     if as_json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return

@@ -125,7 +125,7 @@ def _forecast(counts: list[int]) -> str:
 
 
 def stats(as_json: bool) -> None:
-    figures = collect_stats(Store())
+    figures = collect_stats(Store(read_only_ok=True))
     if as_json:
         print(json.dumps(figures, ensure_ascii=False, indent=2))
         return

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 
+from rich.markup import escape
 from rich.table import Table
 
 from .. import config as settings_file
 from .. import environment, render
+from ..errors import ExitCode, QuizError
 
 
 def config(key: str | None, value: str | None) -> None:
@@ -29,26 +31,45 @@ def config(key: str | None, value: str | None) -> None:
     render.console.print(table)
 
 
-def doctor(as_json: bool) -> None:
+def _folder_check(name: str, variable: str, locate) -> dict:
+    """A folder quiz writes to: usable only if it is a folder and writable."""
+    try:
+        path = locate()
+    except QuizError as problem:
+        return {"name": name, "ok": False, "detail": str(problem), "fix": f"point {variable} at a writable folder"}
+    ok = environment.writable(path)
+    return {"name": name, "ok": ok, "detail": str(path) if ok else f"{path} is not writable",
+            "fix": "" if ok else f"chmod u+w {path}, or point {variable} at a writable folder"}
+
+
+def doctor(as_json: bool) -> int:
     from .. import doctor as checks
 
     from ..content import load_exercises
 
-    report = checks.collect()
+    with render.working("checking torch, triton and the GPU…"):
+        report = checks.collect()
     report["exercises"] = {e.slug: checks.can_grade(e.requires, report) for e in load_exercises()}
-    folders = [("data folder (QUIZ_HOME)", environment.home()), ("workspace (QUIZ_WORKSPACE)", environment.workspace())]
-    for name, path in folders:
-        report.setdefault("checks", []).append({"name": name, "ok": path.is_dir(), "detail": str(path),
-                                                "fix": f"mkdir -p {path}"})
+    folders = [_folder_check("data folder (QUIZ_HOME)", "QUIZ_HOME", environment.home),
+               _folder_check("workspace (QUIZ_WORKSPACE)", "QUIZ_WORKSPACE", environment.workspace)]
+    report["checks"] += folders
     if as_json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
-        return
+    else:
+        _doctor_table(report)
+    broken = [folder["name"] for folder in folders if not folder["ok"]]
+    if broken:
+        render.error(f"quiz cannot keep its data: fix the {' and the '.join(broken)} (see the table)")
+    return ExitCode.ERROR if broken else ExitCode.OK
+
+
+def _doctor_table(report: dict) -> None:
     table = Table(title="What this machine can grade", title_justify="left")
     for column in ("check", "ok", "detail", "fix"):
         table.add_column(column)
     for check in report["checks"]:
-        table.add_row(check["name"], "[green]✓[/]" if check["ok"] else "[red]✗[/]", str(check.get("detail", "")),
-                      "" if check["ok"] else str(check.get("fix", "")))
+        table.add_row(escape(check["name"]), "[green]✓[/]" if check["ok"] else "[red]✗[/]",
+                      escape(str(check.get("detail", ""))), "" if check["ok"] else escape(str(check.get("fix", ""))))
     render.console.print(table)
     blocked = sorted(slug for slug, ok in report["exercises"].items() if not ok)
     if blocked:
