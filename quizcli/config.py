@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import tomllib
 from pathlib import Path
 
@@ -51,8 +52,8 @@ def parse(key: str, raw: str) -> object:
         value = kind(raw)
     except ValueError:
         raise QuizError(f"{key} must be a {kind.__name__}, got {raw!r}") from None
-    check, expected = CHECKS.get(key, (lambda v: v > 0, "a positive number"))
-    if not check(value):
+    check, expected = CHECKS.get(key, (lambda v: 0 < v < math.inf, "a positive number"))
+    if value != value or not check(value):  # NaN passes no comparison but must not pass this one
         raise QuizError(f"{key} must be {expected}, got {raw!r}")
     return value
 
@@ -63,6 +64,8 @@ def save(key: str, raw: str) -> object:
     current[key] = value
     lines = [f"{k} = {v!r}" if isinstance(v, (int, float)) else f'{k} = "{v}"'
              for k, v in current.items() if k in DEFAULTS and current[k] != DEFAULTS[k]]
+    if not environment.writable(path().parent):
+        raise environment.not_writable(path().parent)
     path().write_text("\n".join(lines) + ("\n" if lines else ""), encoding="utf-8")
     return value
 

@@ -9,8 +9,9 @@ from enum import IntEnum
 class ExitCode(IntEnum):
     OK = 0
     ERROR = 1          # a user mistake or invalid content: a one-line message, no traceback
-    TESTS_FAILED = 2   # `quiz grade` / `quiz selftest`: a suite did not pass
-    TIMEOUT = 3        # `quiz grade`: the run hit its time limit
+    USAGE = 2          # a bad option or argument: Click's own code, never used for anything else
+    TESTS_FAILED = 3   # `quiz grade` / `quiz selftest`: a suite did not pass
+    TIMEOUT = 4        # `quiz grade`: the run hit its time limit
     INTERRUPTED = 130  # Ctrl-C
 
 

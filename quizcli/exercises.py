@@ -10,10 +10,14 @@ from pathlib import Path
 
 from . import environment
 from .content import Exercise
+from .errors import QuizError
 
 
 def workspace_file(slug: str) -> Path:
-    return environment.workspace() / slug / "solution.py"
+    path = environment.workspace() / slug / "solution.py"
+    if path.is_dir():
+        raise QuizError(f"{path} is a folder, not your solution file: move it away, then run `quiz exercise {slug}`")
+    return path
 
 
 def scaffold(exercise: Exercise, force: bool, now: datetime) -> tuple[Path, bool, Path | None]:
