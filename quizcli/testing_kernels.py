@@ -55,7 +55,8 @@ if INTERPRETER:
 SENTINEL = -12345.0  # default fill of guard regions around outputs (pass fill= for int8 outputs)
 
 __all__ = ["DEVICE", "INTERPRETER", "GPU", "sizes", "launch_counter", "LaunchCounter", "assert_launched",
-           "speed_note", "padded", "guarded", "require_memory_safe", "assert_kernel_did_the_work"]
+           "speed_note", "padded", "guarded", "require_memory_safe", "assert_kernel_did_the_work",
+           "assert_within_ulps"]
 
 
 def sizes(small, full):
@@ -248,6 +249,25 @@ def _assert_outputs_stored(kernels, call, outputs, names) -> None:
             if missing:
                 raise AssertionError(f"{missing} of {t.numel()} elements of {_name(names, i)} were never stored by "
                                      "your kernel (torch wrote them before the launch, or the grid misses them)")
+
+
+def assert_within_ulps(actual: torch.Tensor, exact: torch.Tensor, *, ulps: float = 1.0, name: str = "result") -> None:
+    """Fail unless ``actual`` (float16/float32) is within ``ulps`` units in the last place of ``exact`` (float64).
+
+    A float32 computation rounded once to float16 lands within 1 ulp; float16 arithmetic inside drifts further.
+    """
+    actual = actual.detach().cpu()
+    exact = exact.detach().cpu().double()
+    rounded = exact.to(actual.dtype)
+    step = (torch.nextafter(rounded, torch.full_like(rounded, float("inf"))).double() - rounded.double()).abs()
+    error = (actual.double() - exact).abs() / step
+    worst = int(torch.nan_to_num(error, nan=float("inf")).flatten().argmax())
+    if not error.flatten()[worst] <= ulps:
+        index = tuple(int(i) for i in np.unravel_index(worst, tuple(actual.shape)))
+        bad = int((~(error <= ulps)).sum())
+        raise AssertionError(f"{name}: {bad} of {actual.numel()} values are more than {ulps:g} ulp from the exact "
+                             f"result ({actual.dtype}); worst at index {index}: got {float(actual[index]):.6g}, "
+                             f"exact {float(exact[index]):.6g} ({float(error.flatten()[worst]):.3g} ulp)")
 
 
 def speed_note(fn, baseline, *, label: str = "torch") -> str:

@@ -1,12 +1,15 @@
 """Hidden suite for softmax_rows: row-wise softmax kernel (Triton interpreter on CPU, full sizes on a GPU)."""
 
-from quizcli.testing_kernels import (DEVICE, INTERPRETER, assert_launched, guarded, launch_counter,  # noqa: I001
-                                     padded, require_memory_safe, sizes, speed_note)
+from quizcli.testing_kernels import (DEVICE, INTERPRETER, assert_kernel_did_the_work, assert_launched,  # noqa: I001
+                                     assert_within_ulps, guarded, launch_counter, padded, require_memory_safe,
+                                     sizes, speed_note)
 
 import pytest
 import torch
 
-from quizcli.testing import assert_close
+from quizcli.testing import assert_close, mistake_labels
+
+LABELS = mistake_labels(__file__)
 
 SHAPES = sizes([(1, 1), (3, 7), (5, 100), (4, 1000), (9, 33)],
                [(1, 1), (3, 7), (5, 100), (64, 1000), (257, 4097), (4096, 781)])
@@ -21,12 +24,18 @@ def reference(x):
     return torch.softmax(x.double(), dim=-1)
 
 
-def wrong_padding_as_zero(x, block):
-    """Softmax where the padding lanes up to ``block`` count as logits equal to 0."""
+def wrong_padding(x, block, fill=0.0):
+    """Softmax where the padding lanes up to ``block`` count as logits equal to ``fill``; None without padding."""
+    if block == x.shape[-1]:
+        return None
     x = x.double()
-    m = torch.maximum(x.max(dim=-1, keepdim=True).values, torch.zeros(1, dtype=x.dtype, device=x.device))
+    m = torch.clamp(x.max(dim=-1, keepdim=True).values, min=fill)
     e = torch.exp(x - m)
-    return e / (e.sum(dim=-1, keepdim=True) + (block - x.shape[-1]) * torch.exp(-m))
+    return e / (e.sum(dim=-1, keepdim=True) + (block - x.shape[-1]) * torch.exp(fill - m))
+
+
+def block_of(n_cols):
+    return 1 << (n_cols - 1).bit_length()
 
 
 # Guarded tests first: an unmasked store there hits a guard region, not someone else's memory.
@@ -39,7 +48,7 @@ def test_tail_columns_masked_and_row_strides_used(solution, shape):
     result = solution.softmax(xp, out=guard.tensor)
     guard.check("out")
     assert_close(guard.tensor, reference(x), rtol=1e-5, atol=1e-6, name=f"softmax {shape} (strided rows)",
-                 mistakes={"rows read with stride n_cols instead of x.stride(0)":
+                 mistakes={LABELS["row_stride_is_n_cols"]:
                            reference(torch.as_strided(xp, shape, (shape[1], 1))) if shape[1] > 1 else None})
     assert result is None or result.data_ptr() == guard.tensor.data_ptr(), \
         "when out= is given, write into it and return it"
@@ -52,8 +61,7 @@ def test_matches_torch_softmax(solution, shape, record_property):
     out = solution.softmax(x)
     assert out is not None, "softmax returned None: return the output tensor"
     assert_close(out, reference(x), rtol=1e-5, atol=1e-6, name=f"softmax {shape}", dtype="float32",
-                 mistakes={"masked lanes loaded as 0 instead of -inf (the padding joins the sum)":
-                           wrong_padding_as_zero(x, 1 << (shape[1] - 1).bit_length())})
+                 mistakes={LABELS["padding_loaded_as_zero"]: wrong_padding(x, block_of(shape[1]))})
     if shape == SHAPES[-1]:
         record_property("note", speed_note(lambda: solution.softmax(x), lambda: torch.softmax(x, dim=-1)))
     elif INTERPRETER:
@@ -70,7 +78,23 @@ def test_padding_lanes_do_not_join_the_sum(solution):
         f"rows sum to {sums.min().item():.4g}…{sums.max().item():.4g}, expected 1: load the masked lanes with "
         "other=-inf so they add exp(-inf) = 0 to the denominator")
     assert_close(out, reference(x), rtol=1e-5, atol=1e-7, name="softmax of negative logits",
-                 mistakes={"masked lanes loaded as 0 instead of -inf": wrong_padding_as_zero(x, 128)})
+                 mistakes={LABELS["padding_loaded_as_zero"]: wrong_padding(x, 128)})
+
+
+def test_padding_lanes_at_very_negative_logits(solution):
+    """Logits around -200: a padding lane loaded as any finite 'very negative' constant such as -100 becomes the
+    row max (and exp(-200) underflows to 0 in float32 when the max is 0): only -inf keeps the padding out."""
+    require_memory_safe()
+    x = logits((5, 70), seed=6, scale=2.0, shift=-200.0)
+    out = solution.softmax(x)
+    try:
+        assert_close(out, reference(x), rtol=1e-5, atol=1e-7, name="softmax of logits around -200")
+    except AssertionError as exc:
+        if not float(out.float().abs().max()) < 1e-30:
+            raise
+        # 0 and -100 as the padding both give rows of ~0 here: one hint for both, no guess which
+        raise AssertionError(f"{exc}\n  every row came out ~0: the padding lanes won the max; load them with "
+                             "other=-float('inf'): no finite constant is small enough for every row") from None
 
 
 def test_large_logits_do_not_overflow(solution):
@@ -84,11 +108,21 @@ def test_large_logits_do_not_overflow(solution):
     assert_close(out, reference(x), rtol=1e-5, atol=1e-6, name="softmax of large logits")
 
 
-def test_float16_input_computed_in_float32(solution):
+def test_float16_within_one_ulp(solution):
+    """float16 in and out: each value within 1 ulp of the exact softmax (float32 inside, one rounding at the store)."""
     require_memory_safe()
     x = logits((6, 300), seed=13, scale=4.0, dtype=torch.float16)
     out = solution.softmax(x)
-    assert_close(out, reference(x), rtol=2e-3, atol=2e-4, name="softmax (float16 in/out)", dtype="float16")
+    assert out.dtype == torch.float16, f"dtype {out.dtype}, expected float16 (the input's dtype)"
+    assert_within_ulps(out, reference(x), name="softmax (float16 in/out)")
+
+
+def test_every_output_element_comes_from_the_kernel(solution):
+    require_memory_safe()
+    x = padded(logits((7, 90), seed=14), row_pad=6)
+    out = torch.zeros(7, 90, device=DEVICE)
+    assert_kernel_did_the_work(solution, lambda: solution.softmax(x, out=out), inputs=(x,), names=["out"])
+    assert_kernel_did_the_work(solution, lambda: solution.softmax(x), inputs=(x,), names=["softmax(x)"])
 
 
 def test_kernel_is_launched(solution):
