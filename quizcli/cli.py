@@ -140,10 +140,11 @@ def grade(
     as_json: bool = JsonOption,
     timeout: Optional[float] = typer.Option(None, "--timeout", min=1, help="Time limit in seconds."),
     watch: bool = typer.Option(False, "--watch", help="Grade again on every save; Ctrl-C to stop."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Every failure in full (default: the first)."),
 ) -> None:
     """Run the hidden test suite against your solution; exit 0 only when every test passed."""
     from .commands import exercises
-    raise typer.Exit(exercises.grade(slug, file, as_json, timeout, watch))
+    raise typer.Exit(exercises.grade(slug, file, as_json, timeout, watch, verbose))
 
 
 @app.command()

@@ -105,10 +105,22 @@ def interactive() -> bool:
     return sys.stdin.isatty()
 
 
-def working(message: str):
-    """A spinner while something slow runs (importing torch, probing a GPU); nothing when not a terminal."""
-    if not console.is_terminal:
-        from contextlib import nullcontext
+class _Quiet:
+    """``working`` when stdout is not a terminal: nothing to animate."""
 
-        return nullcontext()
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def update(self, message: str) -> None:
+        pass
+
+
+def working(message: str):
+    """A spinner while something slow runs (importing torch, probing a GPU): ``with working(m) as status:``,
+    ``status.update(m)``; nothing when not a terminal."""
+    if not console.is_terminal:
+        return _Quiet()
     return console.status(f"[dim]{escape(message)}[/]", spinner="dots")

@@ -51,10 +51,12 @@ def _child_env(solution: Path, results_fd: int, variant: dict) -> dict[str, str]
     return env
 
 
-def _drain(stream, sink: list[bytes]) -> None:
+def _drain(stream, sink: list[bytes], on_chunk=None) -> None:
     """Read everything (so the child never blocks on a full pipe) but keep only the first OUTPUT_LIMIT bytes."""
     kept = 0
     for chunk in iter(lambda: stream.read1(65536), b""):
+        if on_chunk is not None:
+            on_chunk(chunk)
         if kept < OUTPUT_LIMIT:
             sink.append(chunk[: OUTPUT_LIMIT - kept])
             kept += len(sink[-1])
@@ -102,11 +104,12 @@ def missing_names(exercise: Exercise, source: str) -> list[str]:
 
 
 def run_suite(exercise: Exercise, solution: Path, timeout: float | None = None,
-              variant: dict | None = None) -> GradeResult:
+              variant: dict | None = None, on_record=None) -> GradeResult:
     """Grade ``solution`` with the exercise's hidden suite; never raises for anything the solution does.
 
     ``variant``: the suite parameters of the variant asked (exercise.yaml ``variants[].params``), handed to
-    the suite's ``variant`` fixture; the core checks run either way.
+    the suite's ``variant`` fixture; the core checks run either way. ``on_record(record)`` is called (from
+    a reader thread) with each record of the suite plugin as it arrives, for a live display.
     """
     source = solution.read_text(encoding="utf-8", errors="replace")
     rejected = precheck(exercise, source)
@@ -125,7 +128,7 @@ def run_suite(exercise: Exercise, solution: Path, timeout: float | None = None,
         workdir.mkdir()
         copy = workdir / "solution.py"
         shutil.copy(solution, copy)
-        result = _run(exercise.slug, suite, copy, workdir, limit, variant or {})
+        result = _run(exercise.slug, suite, copy, workdir, limit, variant or {}, on_record)
     missing = missing_names(exercise, source)
     if missing and not result.passed:
         result.message += f"; your file does not define {', '.join(missing)}"
@@ -141,7 +144,8 @@ def run_mistake(exercise: Exercise, mistake: Mistake) -> GradeResult:
         return run_suite(exercise, path)
 
 
-def _run(slug: str, suite: Path, solution: Path, workdir: Path, limit: float, variant: dict) -> GradeResult:
+def _run(slug: str, suite: Path, solution: Path, workdir: Path, limit: float, variant: dict,
+         on_record=None) -> GradeResult:
     read_fd, write_fd = os.pipe()
     command = [sys.executable, "-m", "pytest", str(suite), "-p", "quizcli.suite_plugin", "-p", "no:cacheprovider",
                "--noconftest", "-o", "addopts=", "-c", str(suite.parent / "pytest.ini"),
@@ -153,7 +157,9 @@ def _run(slug: str, suite: Path, solution: Path, workdir: Path, limit: float, va
     os.close(write_fd)
     lines: list[bytes] = []
     output: list[bytes] = []
-    readers = [threading.Thread(target=_drain, args=(os.fdopen(read_fd, "rb"), lines), daemon=True),
+    arrivals = [started]  # when each record came: a test that hangs has run since the last one
+    feed = _record_feed(arrivals, on_record)
+    readers = [threading.Thread(target=_drain, args=(os.fdopen(read_fd, "rb"), lines, feed), daemon=True),
                threading.Thread(target=_drain, args=(process.stdout, output), daemon=True)]
     for reader in readers:
         reader.start()
@@ -174,9 +180,31 @@ def _run(slug: str, suite: Path, solution: Path, workdir: Path, limit: float, va
     records = _records(b"".join(lines))
     finished = any(r.get("kind") == "__quiz_session_finished__" for r in records)
     text = b"".join(output).decode("utf-8", errors="replace")
-    return grading.assemble(slug, records, finished=finished, timed_out=timed_out, timeout=limit,
-                            exit_description=_describe_exit(process.returncode), duration=duration,
-                            output="\n".join(text.splitlines()[-30:]))
+    result = grading.assemble(slug, records, finished=finished, timed_out=timed_out, timeout=limit,
+                              exit_description=_describe_exit(process.returncode), duration=duration,
+                              output="\n".join(text.splitlines()[-30:]))
+    hung = next((t for t in result.tests if t.outcome == "timeout" and not t.duration), None)
+    if timed_out and hung is not None:
+        hung.duration = started + duration - arrivals[-1]
+    return result
+
+
+def _record_feed(arrivals: list[float], on_record):
+    """A consumer of results-pipe chunks: notes when each complete record line arrives and hands it on."""
+    pending = bytearray()
+
+    def feed(chunk: bytes) -> None:
+        pending.extend(chunk)
+        *complete, rest = bytes(pending).split(b"\n")
+        pending[:] = rest
+        for record in _records(b"\n".join(complete)):
+            arrivals.append(time.monotonic())
+            if on_record is not None:
+                try:
+                    on_record(record)
+                except Exception:  # noqa: BLE001 - a display problem must never stop the pipe being drained
+                    pass
+    return feed
 
 
 def _records(raw: bytes) -> list[dict]:

@@ -23,11 +23,10 @@ from ..mistakes import PatchError
 from ..runner import run_mistake, run_suite
 from ..store import Store
 from . import learning
+from .grade_view import LiveGrade, show_result
 from .questions import language
 
 CURRENT = "current_exercise"
-MARKS = {"passed": "[green]✓[/]", "failed": "[red]✗[/]", "error": "[red]![/]", "skipped": "[dim]-[/]",
-         "timeout": "[yellow]⏱[/]"}
 
 
 def _current(store: Store, slug: str | None) -> Exercise:
@@ -83,30 +82,20 @@ def exercise(slug: str | None, as_json: bool, force: bool, lang: str | None, his
     render.console.print(f"[dim]edit it, then: quiz grade   (hints: quiz hint {chosen.slug})[/]")
 
 
-def show_result(result: GradeResult, label: str) -> None:
-    render.console.print(f"[bold]{result.exercise}[/] — {escape(label)}")
-    for test in result.tests:
-        render.console.print(f" {MARKS.get(test.outcome, '?')} {escape(test.name)} [dim]{test.duration:.2f} s[/]")
-        if test.outcome != "passed" and test.message:
-            for line in test.message.splitlines():
-                render.console.print(f"     {escape(line)}", style="red" if test.outcome != "skipped" else "dim")
-        for note in test.notes:
-            render.console.print(f"     [cyan]{escape(note)}[/]")
-    if result.output and result.verdict in ("crashed", "timeout"):
-        render.console.print(Panel(escape(result.output), title="output (last lines)", border_style="dim"))
-    colour = "green" if result.passed else "red"
-    render.console.print(f"[bold {colour}]{'PASSED' if result.passed else result.verdict.upper()}[/]: "
-                         f"{escape(result.message)} [dim]({result.duration:.1f} s)[/]")
-
-
-def _grade_once(store: Store, chosen: Exercise, path: Path, as_json: bool, timeout: float | None) -> GradeResult:
+def _grade_once(store: Store, chosen: Exercise, path: Path, as_json: bool, timeout: float | None,
+                verbose: bool = False) -> GradeResult:
     lang = language(None, config.load())
-    result = run_suite(chosen, path, timeout, learning.variant_params(store, chosen))
-    lines = learning.record(store, chosen, result, path, lang)
+    variant = learning.variant_params(store, chosen)
     if as_json:
+        result = run_suite(chosen, path, timeout, variant)
+        learning.record(store, chosen, result, path, lang)
         print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
         return result
-    show_result(result, f"grading {path}")
+    render.console.print(f"[bold]{chosen.slug}[/] — grading {escape(str(path))}")
+    with LiveGrade(timeout or chosen.timeout) as live:
+        result = run_suite(chosen, path, timeout, variant, on_record=live.on_record)
+    lines = learning.record(store, chosen, result, path, lang)
+    show_result(result, verbose, streamed=live.streamed)
     for line in lines:
         render.console.print(line)
     return result
@@ -118,7 +107,8 @@ def _exit_code(result: GradeResult) -> int:
     return ExitCode.TIMEOUT if result.verdict == "timeout" else ExitCode.TESTS_FAILED
 
 
-def grade(slug: str | None, file: Path | None, as_json: bool, timeout: float | None, watch: bool) -> int:
+def grade(slug: str | None, file: Path | None, as_json: bool, timeout: float | None, watch: bool,
+          verbose: bool = False) -> int:
     store = Store()
     chosen = _current(store, slug)
     path = file or workspace_file(chosen.slug)
@@ -129,7 +119,7 @@ def grade(slug: str | None, file: Path | None, as_json: bool, timeout: float | N
     missing = missing_requirements(chosen.requires)
     if missing:
         raise QuizError(f"this machine lacks {', '.join(missing)} to grade {chosen.slug}: see `quiz doctor`")
-    result = _grade_once(store, chosen, path, as_json, timeout)
+    result = _grade_once(store, chosen, path, as_json, timeout, verbose)
     if not watch:
         return _exit_code(result)
     render.console.print(f"[dim]watching {path}: save to grade again, Ctrl-C to stop[/]")
@@ -141,7 +131,7 @@ def grade(slug: str | None, file: Path | None, as_json: bool, timeout: float | N
             if mtime != seen:
                 seen = mtime
                 render.console.rule()
-                result = _grade_once(store, chosen, path, as_json, timeout)
+                result = _grade_once(store, chosen, path, as_json, timeout, verbose)
     except KeyboardInterrupt:
         render.console.print()
     return _exit_code(result)
@@ -198,8 +188,12 @@ def prove(chosen: Exercise) -> list[dict]:
 def selftest(slugs: list[str], as_json: bool) -> int:
     chosen = [load_exercise(s) for s in slugs] if slugs else load_exercises()
     gradable = [e for e in chosen if not missing_requirements(e.requires)]
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        rows = [row for result in pool.map(prove, gradable) for row in result]
+    rows, total = [], len(gradable)
+    with render.working(f"proving {total} suites (reference, starter, every mistake) …") as status, \
+            ThreadPoolExecutor(max_workers=2) as pool:
+        for done, proved in enumerate(pool.map(prove, gradable), start=1):
+            rows += proved
+            status.update(f"[dim]proved {done} of {total} suites …[/]")
     skipped = [e.slug for e in chosen if e not in gradable]
     if as_json:
         print(json.dumps({"results": rows, "skipped": skipped}, indent=2))
