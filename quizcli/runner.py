@@ -47,7 +47,8 @@ def _child_env(solution: Path, results_fd: int, variant: dict) -> dict[str, str]
     env.update(THREAD_CAPS)
     env.update(QUIZ_SOLUTION=str(solution), QUIZ_RESULTS_FD=str(results_fd), QUIZ_VARIANT=json.dumps(variant),
                PYTHONSAFEPATH="1", PYTEST_DISABLE_PLUGIN_AUTOLOAD="1", PYTHONDONTWRITEBYTECODE="1",
-               PYTHONUNBUFFERED="1")
+               PYTHONUNBUFFERED="1",
+               TMPDIR=str(solution.parent))  # inside the grade's temp folder: removed even when the run is killed
     return env
 
 
@@ -149,7 +150,7 @@ def _run(slug: str, suite: Path, solution: Path, workdir: Path, limit: float, va
     read_fd, write_fd = os.pipe()
     command = [sys.executable, "-m", "pytest", str(suite), "-p", "quizcli.suite_plugin", "-p", "no:cacheprovider",
                "--noconftest", "-o", "addopts=", "-c", str(suite.parent / "pytest.ini"),
-               "--rootdir", str(suite.parent), "-q", "-s", "--tb=no", "-p", "no:warnings"]
+               "--rootdir", str(suite.parent), "-q", "-s", "--tb=no", "--assert=plain", "-p", "no:warnings"]
     started = time.monotonic()
     process = subprocess.Popen(command, cwd=workdir, env=_child_env(solution, write_fd, variant), pass_fds=(write_fd,),
                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

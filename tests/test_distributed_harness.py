@@ -1,6 +1,7 @@
 """The multi-process harness: deadlocks become timeouts with no orphans, rank errors name the rank."""
 
 import os
+import tempfile
 import threading
 import time
 
@@ -11,7 +12,17 @@ dist = pytest.importorskip("torch.distributed")
 
 from quizcli.content import load_exercise  # noqa: E402
 from quizcli.runner import run_mistake, run_suite  # noqa: E402
-from quizcli.testing_distributed import RankFailed, RanksTimedOut, run_ranks  # noqa: E402
+from quizcli import testing_distributed  # noqa: E402
+from quizcli.testing_distributed import (NotRunAfterDeadlock, RankFailed, RanksTimedOut, held_elements,  # noqa: E402
+                                         run_ranks, watched_calls)
+
+
+@pytest.fixture(autouse=True)
+def no_earlier_deadlock():
+    """Each test starts as if it were the first of its suite (a deadlock stops only the rest of a suite)."""
+    testing_distributed._deadlocks.clear()
+    yield
+    testing_distributed._deadlocks.clear()
 
 
 def _children() -> list[int]:
@@ -53,6 +64,80 @@ def test_deadlock_is_a_timeout_in_bounded_time_with_no_orphans():
     assert time.monotonic() - started < 15
     time.sleep(0.2)
     assert set(_children()) - before == set()
+
+
+def _everyone_sends_first(rank, world_size):
+    dist.send(torch.zeros(10), dst=(rank + 1) % world_size)  # gloo: a send waits for its recv
+    dist.recv(torch.zeros(10), src=(rank - 1) % world_size)
+
+
+def test_a_deadlock_names_each_rank_s_call_and_a_hint_that_fits(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with pytest.raises(RanksTimedOut) as sends:
+        run_ranks(_everyone_sends_first, 2, timeout=2)
+    assert "rank 0: blocked in send" in str(sends.value) and "rank 1: blocked in send" in str(sends.value)
+    assert "a blocking send waits" in str(sends.value)
+    assert "test_distributed_harness.py" in str(sends.value)  # where the rank was: file, line, code
+    testing_distributed._deadlocks.clear()
+    with pytest.raises(RanksTimedOut) as recvs:
+        run_ranks(_everyone_receives, 2, timeout=2)
+    assert "blocked in recv" in str(recvs.value) and "waits for a message that was never sent" in str(recvs.value)
+    assert list(tmp_path.iterdir()) == []  # the killed run's store and logs are gone
+
+
+def test_after_a_deadlock_the_rest_of_the_suite_is_not_run():
+    with pytest.raises(RanksTimedOut):
+        run_ranks(_everyone_receives, 2, timeout=2)
+    started = time.monotonic()
+    with pytest.raises(NotRunAfterDeadlock, match="deadlocked earlier"):
+        run_ranks(_sum_ranks, 2, timeout=20)
+    assert time.monotonic() - started < 1
+
+
+def _p2p_by_imported_names(rank, world_size):
+    from torch.distributed import P2POp, batch_isend_irecv, irecv, isend
+
+    seen = []
+    with watched_calls(["send", "recv"], lambda kind, tensor, peer: seen.append((kind, peer, tensor.numel())),
+                       forbidden=["all_reduce"]):
+        out, into = torch.full((3,), float(rank)), torch.zeros(3)
+        for work in batch_isend_irecv([P2POp(isend, out, 1 - rank), P2POp(irecv, into, 1 - rank)]):
+            work.wait()
+        try:
+            dist.group.WORLD.allreduce([out]).wait()
+            refused = False
+        except AssertionError:
+            refused = True
+    return seen, float(into[0]), refused
+
+
+def test_watched_calls_see_imported_names_and_process_group_methods_without_breaking_p2pop():
+    for rank, (seen, received, refused) in enumerate(run_ranks(_p2p_by_imported_names, 2, timeout=20)):
+        assert sorted(seen) == [("recv", 1 - rank, 3), ("send", 1 - rank, 3)]
+        assert received == float(1 - rank) and refused
+
+
+class _Slotted:
+    __slots__ = ("kept", "cache")
+
+
+class _KeepsInput(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.copy = torch.zeros(50)  # not saved through save_for_backward: only a walk of the ctx finds it
+        return x * 2
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 2
+
+
+def test_held_elements_walks_slots_dicts_and_autograd_ctx():
+    obj = _Slotted()
+    obj.kept, obj.cache = torch.zeros(10), {"w": [torch.zeros(5)]}
+    assert held_elements(obj) == 15
+    x = torch.zeros(3, requires_grad=True)
+    assert held_elements(_KeepsInput.apply(x), exclude=[x]) == 3 + 50  # the output itself, and ctx.copy
 
 
 def test_a_rank_that_raises_is_named():

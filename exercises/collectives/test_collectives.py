@@ -5,22 +5,25 @@ on real gloo ranks (forked processes)."""
 import pytest
 import torch
 
-from quizcli.testing import assert_close
-from quizcli.testing_distributed import RanksTimedOut, run_ranks, watched_calls
+from quizcli.testing import assert_close, mistake_labels
+from quizcli.testing_distributed import run_ranks, watched_calls
 
+LABELS = mistake_labels(__file__)
 TIMEOUT = 6  # seconds per run: a correct run takes ~0.1 s
 COLLECTIVES = ["all_reduce", "all_reduce_coalesced", "reduce_scatter", "reduce_scatter_tensor", "all_gather",
-               "all_gather_into_tensor", "all_gather_object", "broadcast", "broadcast_object_list", "reduce",
-               "scatter", "scatter_object_list", "gather", "gather_object", "all_to_all", "all_to_all_single",
-               "send_object_list", "recv_object_list"]
+               "all_gather_into_tensor", "broadcast", "reduce", "scatter", "gather", "all_to_all", "all_to_all_single"]
 SHAPE = (3, 2)
-_deadlocked = []
 
 
 def point_to_point_only():
-    """Inside: torch.distributed's collectives raise, so only send/recv/isend/irecv work."""
+    """Inside: torch.distributed's collectives raise (by whatever name they are reached): only send/recv work."""
     return watched_calls([], forbidden=COLLECTIVES,
                          message="your code called torch.distributed.{name}: build it from send/recv instead")
+
+
+def memory(tensors):
+    """What identifies the caller's tensors: the objects and the memory they point at."""
+    return [(id(t), t.untyped_storage().data_ptr(), t.data_ptr()) for t in tensors]
 
 
 def data(rank, index, dtype, seed):
@@ -36,32 +39,39 @@ def sentinel(dtype):
 
 
 def call_op(rank, world_size, solution, op, root, dtype, seed):
+    """Run one operation; returns its results and whether the caller's output tensors were written in place."""
     mine = data(rank, -1, dtype, seed)
     slots = [data(rank, i, dtype, seed) for i in range(world_size)]
     if op == "broadcast":
-        tensor = mine.clone()
-        solution.broadcast(tensor, root)
-        return {"tensor": tensor}
-    if op == "scatter":
-        output = sentinel(dtype)
-        solution.scatter(output, [s.clone() for s in slots] if rank == root else None, root)
-        return {"output": output}
-    if op == "gather":
-        tensor = mine.clone()
-        out = [sentinel(dtype) for _ in range(world_size)] if rank == root else None
-        solution.gather(tensor, out, root)
-        return {"list": out, "tensor": tensor}
-    if op == "all_gather":
-        tensor = mine.clone()
-        out = [sentinel(dtype) for _ in range(world_size)]
-        solution.all_gather(out, tensor)
-        return {"list": out, "tensor": tensor}
-    if op == "reduce_scatter":
-        output = sentinel(dtype)
-        inputs = [s.clone() for s in slots]
-        solution.reduce_scatter(output, inputs)
-        return {"output": output, "inputs": inputs}
-    raise ValueError(op)
+        res = {"tensor": mine.clone()}
+        outputs = [res["tensor"]]
+        before = memory(outputs)
+        solution.broadcast(res["tensor"], root)
+    elif op == "scatter":
+        res = {"output": sentinel(dtype)}
+        outputs = [res["output"]]
+        before = memory(outputs)
+        solution.scatter(res["output"], [s.clone() for s in slots] if rank == root else None, root)
+    elif op in ("gather", "all_gather"):
+        res = {"tensor": mine.clone(), "list": [sentinel(dtype) for _ in range(world_size)]}
+        if op == "gather" and rank != root:
+            res["list"] = None
+        outputs = list(res["list"] or [])
+        before = memory(outputs)
+        if op == "gather":
+            solution.gather(res["tensor"], res["list"], root)
+        else:
+            solution.all_gather(res["list"], res["tensor"])
+    elif op == "reduce_scatter":
+        res = {"output": sentinel(dtype), "inputs": [s.clone() for s in slots]}
+        outputs = [res["output"]]
+        before = memory(outputs)
+        solution.reduce_scatter(res["output"], res["inputs"])
+    else:
+        raise ValueError(op)
+    now = memory(res["list"]) if isinstance(res.get("list"), list) else memory(outputs)
+    res["in_place"] = len(now) == len(before) and all(a == b for a, b in zip(now, before))
+    return res
 
 
 def op_worker(rank, world_size, solution, calls):
@@ -70,14 +80,17 @@ def op_worker(rank, world_size, solution, calls):
 
 
 def run(solution, world_size, calls):
-    if _deadlocked:
-        pytest.fail(f"not run: {_deadlocked[0]} hung (deadlock) — fix that first", pytrace=False)
-    try:
-        return run_ranks(op_worker, world_size, solution, calls, timeout=TIMEOUT)
-    except RanksTimedOut as exc:
-        _deadlocked.append(f"{calls[0][0]} on {world_size} ranks")
-        raise RanksTimedOut(f"{exc}\n  hint: does the root wait for itself, or do two ranks both block in recv "
-                             "before sending? Use isend for sends that may wait on a peer.") from None
+    return run_ranks(op_worker, world_size, solution, calls, timeout=TIMEOUT)
+
+
+IN_PLACE_MISTAKES = {"all_gather": "all_gather_replaces_entries", "scatter": "scatter_rebinds_output"}
+
+
+def check_in_place(res, rank, op):
+    known = IN_PLACE_MISTAKES.get(op)
+    assert res["in_place"], (f"rank {rank}: {op} put its results into new tensors (a list entry replaced, or "
+                             "tensor.data reassigned) instead of writing into the caller's tensors"
+                             + (f"\n  this looks like a known mistake: {LABELS[known]}" if known else ""))
 
 
 def exact(dtype):
@@ -86,37 +99,31 @@ def exact(dtype):
 
 def check_broadcast(results, world_size, src, dtype, seed):
     for rank, res in enumerate(results):
+        mistakes = {LABELS["broadcast_root_zero"]: data(0, -1, dtype, seed)} if src != 0 else {}
         assert_close(res["tensor"], data(src, -1, dtype, seed), **exact(dtype),
-                     name=f"rank {rank}: tensor after broadcast(src={src}) on {world_size} ranks",
-                     mistakes={"rank 0's tensor: the root is hard-coded to 0 instead of src": data(0, -1, dtype, seed),
-                               "this rank's own tensor: nothing was received": data(rank, -1, dtype, seed)})
+                     name=f"rank {rank}: tensor after broadcast(src={src}) on {world_size} ranks", mistakes=mistakes)
+        check_in_place(res, rank, "broadcast")
 
 
 def check_scatter(results, world_size, src, dtype, seed):
     for rank, res in enumerate(results):
-        mistakes = {"scatter_list[0] (every rank got the first chunk)": data(src, 0, dtype, seed),
-                    "the output was never written": sentinel(dtype)}
-        for off in (-1, 1):
-            mistakes[f"scatter_list[{(rank + off) % world_size}]: off-by-one chunk index"] = \
-                data(src, (rank + off) % world_size, dtype, seed)
-        if src != 0:
-            mistakes["rank 0's scatter_list: the root is hard-coded to 0"] = data(0, rank, dtype, seed)
+        mistakes = {LABELS["scatter_chunk_off_by_one"]: data(src, (rank + 1) % world_size, dtype, seed)}
+        if rank == src:
+            mistakes[LABELS["scatter_root_keeps_nothing"]] = sentinel(dtype)
         assert_close(res["output"], data(src, rank, dtype, seed), **exact(dtype),
                      name=f"rank {rank}: output of scatter(src={src}) on {world_size} ranks", mistakes=mistakes)
+        check_in_place(res, rank, "scatter")
 
 
 def check_gather(results, world_size, dst, dtype, seed):
     got = results[dst]["list"]
     assert isinstance(got, list) and len(got) == world_size, f"rank {dst}: gather_list was replaced or resized"
     for i in range(world_size):
-        mistakes = {"never written (still the placeholder)": sentinel(dtype)}
-        if i != dst:
-            mistakes["the root's own tensor"] = data(dst, -1, dtype, seed)
-        for off in (-1, 1):
-            mistakes[f"rank {(i + off) % world_size}'s tensor: off-by-one slot"] = data((i + off) % world_size, -1, dtype, seed)
+        mistakes = {LABELS["gather_skips_own_slot"]: sentinel(dtype)} if i == dst else {}
         assert_close(got[i], data(i, -1, dtype, seed), **exact(dtype),
                      name=f"rank {dst}: gather_list[{i}] after gather(dst={dst}) on {world_size} ranks "
                           f"(should hold rank {i}'s tensor)", mistakes=mistakes)
+    check_in_place(results[dst], dst, "gather")
     for rank, res in enumerate(results):
         assert_close(res["tensor"], data(rank, -1, dtype, seed), **exact(dtype),
                      name=f"rank {rank}: its input tensor must not change")
@@ -124,26 +131,24 @@ def check_gather(results, world_size, dst, dtype, seed):
 
 def check_all_gather(results, world_size, dtype, seed):
     for rank, res in enumerate(results):
+        shifted = [p for p in range(world_size) if p != rank] + [rank]  # slots counted without itself
         for i in range(world_size):
-            mistakes = {"never written (still the placeholder)": sentinel(dtype)}
-            for off in (-1, 1):
-                mistakes[f"rank {(i + off) % world_size}'s tensor: off-by-one slot"] = \
-                    data((i + off) % world_size, -1, dtype, seed)
             assert_close(res["list"][i], data(i, -1, dtype, seed), **exact(dtype),
                          name=f"rank {rank}: tensor_list[{i}] after all_gather on {world_size} ranks "
-                              f"(should hold rank {i}'s tensor)", mistakes=mistakes)
+                              f"(should hold rank {i}'s tensor)",
+                         mistakes={LABELS["all_gather_slot_off_by_one"]: data(shifted[i], -1, dtype, seed)})
+        check_in_place(res, rank, "all_gather")
 
 
 def check_reduce_scatter(results, world_size, dtype, seed):
     for rank, res in enumerate(results):
         expected = sum(data(i, rank, dtype, seed) for i in range(world_size))
         own_index = sum(data(i, i, dtype, seed) for i in range(world_size))
-        without_self = expected - data(rank, rank, dtype, seed)
         assert_close(res["output"], expected, **exact(dtype),
                      name=f"rank {rank}: output of reduce_scatter on {world_size} ranks",
-                     mistakes={"every rank sent input_list[its own rank] instead of input_list[receiver]": own_index,
-                               "this rank's own input_list[rank] is missing from the sum": without_self,
-                               "no reduction: only this rank's input_list[rank]": data(rank, rank, dtype, seed)})
+                     mistakes={LABELS["reduce_scatter_own_chunk"]: own_index,
+                               LABELS["reduce_scatter_drops_own"]: expected - data(rank, rank, dtype, seed)})
+        check_in_place(res, rank, "reduce_scatter")
         for i, tensor in enumerate(res["inputs"]):
             assert_close(tensor, data(rank, i, dtype, seed), **exact(dtype),
                          name=f"rank {rank}: input_list[{i}] must not be modified")
