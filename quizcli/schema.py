@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from . import expr, mistakes, yamlio
+from . import expr, mistakes, schema_loop, yamlio
 from .checking import BLANK, normalise, within_tolerance
 from .content import LANGUAGES, Exercise, read_exercise
 from .questions import LETTERS, PLACEHOLDER, TYPES, parameter_values
@@ -20,7 +20,6 @@ TOPICS = ("transformer", "llm", "peft", "optimization", "layers", "losses", "gen
           "metrics", "python")
 REQUIREMENTS = ("numpy", "torch", "triton", "distributed", "cuda")
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:[.\-][a-z0-9]+)*$")
-TAG_PATTERN = re.compile(r"^[a-z0-9-]+$")  # misconception tags, shared with exercises/*/mistakes.yaml
 COMMON_KEYS = {"id", "type", "difficulty", "tags", "source", "prompt", "answer", "explanation", "misconceptions",
                "code", "aliases"}
 CODE_LANGUAGES = ("python",)
@@ -134,7 +133,7 @@ def _validate_question(check: _Checker, q: dict) -> None:
         check.add(q.line_of("tags"), "'tags' must be a list of words")
     check.source(q)
     tags = q.get("misconceptions", [])
-    if not isinstance(tags, list) or not all(isinstance(t, str) and TAG_PATTERN.match(t) for t in tags):
+    if not isinstance(tags, list) or not all(isinstance(t, str) and mistakes.TAG.fullmatch(t) for t in tags):
         check.add(q.line_of("misconceptions"), "'misconceptions' must be a list of tags like gqa-grouping")
     for key in ("prompt", "answer"):
         check.bilingual(q, key)
@@ -389,6 +388,8 @@ def validate_exercise(folder: Path) -> list[Problem]:
         for index in range(len(sources)):
             check.source(_wrap(sources, index))
     _exercise_files(check, exercise, names)
+    schema_loop.check_variants(check, m)
+    schema_loop.check_after(check, m, folder.name, {p.name for p in folder.parent.iterdir() if p.is_dir()})
     return check.problems + validate_mistakes(exercise)
 
 

@@ -75,7 +75,7 @@ def exercise(slug: str | None, as_json: bool, force: bool, lang: str | None, his
     render.console.print(Panel(Markdown(chosen.prompt(lang)), title=text(chosen.title, lang), border_style="blue"))
     learning.show_variant(store, chosen, lang)
     for line in lines:
-        render.console.print(line)
+        render.console.print(line, soft_wrap=True)
     missing = missing_requirements(chosen.requires)
     if missing:
         render.console.print(f"[yellow]this machine lacks {', '.join(missing)} to grade it: see `quiz doctor`[/]")
@@ -168,8 +168,11 @@ def solution(slug: str | None, yes: bool) -> None:
 
 
 def prove(chosen: Exercise) -> list[dict]:
-    """Run the reference (must pass), the starter and the mutant of every classic mistake (must fail)."""
+    """Run the reference (must pass, on the core task and on every variant), the starter and the mutant of
+    every classic mistake (must fail)."""
     cases = [("reference", lambda: run_suite(chosen, chosen.solution), True),
+             *[(f"reference, variant {v['id']}", lambda v=v: run_suite(chosen, chosen.solution, variant=v["params"]),
+                True) for v in chosen.variants],
              ("starter", lambda: run_suite(chosen, chosen.starter), False),
              *[(f"mistake {m.id}", lambda m=m: run_mistake(chosen, m), False) for m in chosen.mistakes]]
     rows = []

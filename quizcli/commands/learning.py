@@ -100,4 +100,4 @@ def history(store: Store, chosen: Exercise, as_json: bool) -> None:
                       f"{attempt['tests_passed']}/{attempt['tests_total']}", f"{attempt['duration']:.1f} s")
     render.console.print(table if attempts else "no graded attempts yet")
     for path in files:
-        render.console.print(f"archived: {path}")
+        render.console.print(f"archived: {path}", soft_wrap=True)
