@@ -44,8 +44,9 @@ class Mistake:
 def apply_patch(source: str, mistake: Mistake) -> str:
     """The reference ``source`` with ``mistake``'s edits applied in order; PatchError names what went wrong.
 
-    A one-line ``old`` is replaced wherever it occurs inside a line; a multi-line ``old`` is a block of whole
-    lines written without their common indentation: it matches at any indentation, and ``new`` gets the same.
+    An ``old`` without a line break is replaced wherever it occurs inside a line. One with a line break is a block
+    of whole lines (a trailing line break marks a single whole line): it matches at any deeper indentation than it
+    is written with, ``new`` gets the same extra indentation, and an empty ``new`` deletes the lines.
     """
     for number, edit in enumerate(mistake.patch, 1):
         source, found = _replace(source, edit)
@@ -59,23 +60,31 @@ def apply_patch(source: str, mistake: Mistake) -> str:
 def _replace(source: str, edit: Edit) -> tuple[str, int]:
     if "\n" not in edit.old:
         return source.replace(edit.old, edit.new), source.count(edit.old)
-    lines, block = source.split("\n"), edit.old.split("\n")
+    lines = source.split("\n")
+    block = edit.old.removesuffix("\n").split("\n")
+    replacement = edit.new.removesuffix("\n").split("\n") if edit.new.strip() else []
     out, found, i = [], 0, 0
     while i < len(lines):
-        indent = lines[i][: len(lines[i]) - len(lines[i].lstrip())]
-        if _block_at(lines, i, block, indent):
-            out += [indent + line if line else "" for line in edit.new.split("\n")]
-            found, i = found + 1, i + len(block)
-        else:
+        extra = _extra_indent(lines, i, block)
+        if extra is None:
             out.append(lines[i])
             i += 1
+            continue
+        out += [extra + line if line else "" for line in replacement]
+        found, i = found + 1, i + len(block)
     return "\n".join(out), found
 
 
-def _block_at(lines: list[str], i: int, block: list[str], indent: str) -> bool:
-    if i + len(block) > len(lines):
-        return False
-    return all(lines[i + j] == indent + line if line else not lines[i + j].strip() for j, line in enumerate(block))
+def _extra_indent(lines: list[str], i: int, block: list[str]) -> str | None:
+    """The indentation to add to ``block`` so that it equals lines[i:], or None where it does not match."""
+    if i + len(block) > len(lines) or not lines[i].endswith(block[0].lstrip()) or not block[0].strip():
+        return None
+    extra = lines[i][: len(lines[i]) - len(block[0])]
+    if extra.strip() or extra + block[0] != lines[i]:
+        return None
+    if all(lines[i + j] == extra + line if line.strip() else not lines[i + j].strip() for j, line in enumerate(block)):
+        return extra
+    return None
 
 
 def from_data(data) -> list[Mistake]:

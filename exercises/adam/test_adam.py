@@ -4,18 +4,9 @@
 import pytest
 import torch
 
-from quizcli.testing import assert_close
+from quizcli.testing import assert_close, mistake_labels
 
-MISTAKE_LABELS = {
-    "no_bias_correction": "no bias correction (m and v used without dividing by 1 − β^t)",
-    "eps_inside_sqrt": "eps inside the square root (√(v̂ + eps) instead of √v̂ + eps)",
-    "coupled_decay": "weight decay added to the gradient although decoupled (AdamW) decay was requested",
-    "decoupled_decay": "decoupled (AdamW) decay applied although L2 decay (decoupled=False) was requested",
-    "no_decay": "weight decay ignored",
-    "swapped_betas": "β and 1 − β swapped in the moment updates",
-    "t_plus_one": "step count off by one (first step uses t = 2)",
-    "global_step_count": "one global step count: a parameter skipped (grad None) still advanced its t",
-}
+LABELS = mistake_labels(__file__)
 
 
 def reference(params, grad_steps, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, decoupled=False,
@@ -33,15 +24,15 @@ def reference(params, grad_steps, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_
             if g is None:
                 continue
             g = g.double()
-            l2 = weight_decay and mistake != "no_decay" and (
-                (not decoupled and mistake != "decoupled_decay") or (decoupled and mistake == "coupled_decay"))
-            decay = weight_decay and mistake != "no_decay" and (
-                (decoupled and mistake != "coupled_decay") or (not decoupled and mistake == "decoupled_decay"))
+            l2 = weight_decay and mistake != "decay_ignored" and (
+                (not decoupled and mistake != "l2_decay_decoupled") or (decoupled and mistake == "adamw_decay_in_gradient"))
+            decay = weight_decay and mistake != "decay_ignored" and (
+                (decoupled and mistake != "adamw_decay_in_gradient") or (not decoupled and mistake == "l2_decay_decoupled"))
             if l2:
                 g = g + weight_decay * ps[i]
             if mistake != "global_step_count":
                 t[i] += 1
-            tt = t[i] + (1 if mistake == "t_plus_one" else 0)
+            tt = t[i] + (1 if mistake == "step_count_off_by_one" else 0)
             if mistake == "swapped_betas":
                 m[i] = (1 - b1) * m[i] + b1 * g
                 v[i] = (1 - b2) * v[i] + b2 * g * g
@@ -50,11 +41,13 @@ def reference(params, grad_steps, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_
                 v[i] = b2 * v[i] + (1 - b2) * g * g
             if mistake == "no_bias_correction":
                 m_hat, v_hat = m[i], v[i]
+            elif mistake == "bias_correction_m_only":
+                m_hat, v_hat = m[i] / (1 - b1 ** tt), v[i]
             else:
                 m_hat, v_hat = m[i] / (1 - b1 ** tt), v[i] / (1 - b2 ** tt)
             denom = (v_hat + eps).sqrt() if mistake == "eps_inside_sqrt" else v_hat.sqrt() + eps
             if decay:
-                ps[i] = ps[i] * (1 - lr * weight_decay)
+                ps[i] = ps[i] * (1 - (1 if mistake == "adamw_decay_without_lr" else lr) * weight_decay)
             ps[i] = ps[i] - lr * m_hat / denom
     return ps
 
@@ -75,7 +68,7 @@ def run_solution(solution, params, grad_steps, **kw):
 
 
 def mistakes_for(params, grad_steps, labels, **kw):
-    return {MISTAKE_LABELS[k]: reference(params, grad_steps, mistake=k, **kw) for k in labels}
+    return {LABELS[k]: reference(params, grad_steps, mistake=k, **kw) for k in labels}
 
 
 def check_params(got, expected, mistakes, rtol=1e-9, atol=1e-12, what="parameters"):
@@ -88,7 +81,7 @@ def check_params(got, expected, mistakes, rtol=1e-9, atol=1e-12, what="parameter
                      mistakes={label: wrong[i] for label, wrong in mistakes.items()})
 
 
-ALL = ["no_bias_correction", "eps_inside_sqrt", "swapped_betas", "t_plus_one"]
+ALL = ["no_bias_correction", "bias_correction_m_only", "eps_inside_sqrt", "swapped_betas", "step_count_off_by_one"]
 
 
 def test_first_step_moves_each_weight_by_about_lr(solution):
@@ -97,7 +90,7 @@ def test_first_step_moves_each_weight_by_about_lr(solution):
     delta = got[0] - params[0]
     expected = -0.01 * grads[0][0] / (grads[0][0].abs() + 1e-8)
     assert_close(delta, expected, rtol=1e-6, atol=1e-10, name="first-step change p_1 − p_0 (should be ≈ −lr·sign(g))",
-                 mistakes={MISTAKE_LABELS[k]: reference(params, grads, lr=0.01, mistake=k)[0] - params[0]
+                 mistakes={LABELS[k]: reference(params, grads, lr=0.01, mistake=k)[0] - params[0]
                            for k in ALL})
 
 
@@ -137,7 +130,7 @@ def test_adamw_decay_is_decoupled_from_gradient(solution):
     kw = dict(lr=0.02, weight_decay=0.5, decoupled=True)
     got = run_solution(solution, params, grads, **kw)
     check_params(got, reference(params, grads, **kw),
-                 mistakes_for(params, grads, ["coupled_decay", "no_decay", *ALL], **kw),
+                 mistakes_for(params, grads, ["adamw_decay_in_gradient", "adamw_decay_without_lr", "decay_ignored", *ALL], **kw),
                  what="AdamW parameters (decoupled=True, weight_decay=0.5)")
 
 
@@ -146,7 +139,7 @@ def test_l2_weight_decay_is_added_to_gradient(solution):
     kw = dict(lr=0.02, weight_decay=0.5, decoupled=False)
     got = run_solution(solution, params, grads, **kw)
     check_params(got, reference(params, grads, **kw),
-                 mistakes_for(params, grads, ["decoupled_decay", "no_decay", *ALL], **kw),
+                 mistakes_for(params, grads, ["l2_decay_decoupled", "decay_ignored", *ALL], **kw),
                  what="Adam+L2 parameters (decoupled=False, weight_decay=0.5)")
 
 
@@ -216,3 +209,27 @@ def test_dtype_and_identity_preserved(solution):
     assert ps[0] is obj, "the parameter list must hold the same tensor objects: update them in place"
     assert obj.dtype == torch.float32, f"parameter dtype changed to {obj.dtype}; expected float32"
     assert not torch.equal(obj, params[0]), "step() did not change the parameter (is the update in place?)"
+
+
+def test_defaults_match_torch_optim_adam(solution):
+    # Adam(params) with nothing else: lr=1e-3, betas=(0.9, 0.999), eps=1e-8, no weight decay.
+    params, grads = make_problem([(4, 2), (3,)], 5, seed=12)
+    got = [p.clone() for p in params]
+    opt = solution.Adam(got)
+    for step in grads:
+        opt.step([g.clone() for g in step])
+    check_params(got, reference(params, grads), mistakes_for(params, grads, ALL), what="parameters with every default")
+
+
+def test_decoupled_without_weight_decay_is_plain_adam(solution):
+    params, grads = make_problem([(5,)], 3, seed=13)
+    got = run_solution(solution, params, grads, lr=0.05, decoupled=True)
+    check_params(got, reference(params, grads, lr=0.05), mistakes_for(params, grads, ALL, lr=0.05),
+                 what="AdamW with weight_decay=0 (must equal Adam)")
+
+
+def test_zero_gradient_leaves_parameter_unchanged_at_first(solution):
+    params = [torch.randn(4, dtype=torch.float64, generator=torch.Generator().manual_seed(14))]
+    got = run_solution(solution, params, [[torch.zeros(4, dtype=torch.float64)]], lr=0.1)
+    assert torch.isfinite(got[0]).all(), "a zero gradient gave NaN/inf: eps must keep the denominator positive"
+    assert_close(got[0], params[0], rtol=0, atol=1e-12, name="parameter after one step with a zero gradient")
