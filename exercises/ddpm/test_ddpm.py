@@ -251,3 +251,18 @@ def test_unknown_variance_raises_value_error(solution):
     x_t, t, eps = data(17, (2, 3), 5)
     expect_value_error(lambda: solution.p_sample_step(eps, x_t, t, eps, betas, variance="learned"),
                        "p_sample_step(variance='learned')")
+
+
+def test_sampling_chain(solution, variant):
+    # A whole reverse chain x_(T−1) -> ... -> x_0 with a fixed linear ε-predictor; variants choose the schedule.
+    T, variance = variant.get("T", 30), variant.get("variance", "posterior")
+    betas = ref_cosine(T) if variant.get("schedule") == "cosine" else torch.linspace(1e-3, 0.1, T, dtype=F64)
+    g = torch.Generator().manual_seed(18)
+    x = torch.randn(3, 4, generator=g, dtype=F64)
+    zs = torch.randn(T, 3, 4, generator=g, dtype=F64)
+    got, want = x.clone(), x.clone()
+    for step in reversed(range(T)):
+        t = torch.full((3,), step, dtype=torch.long)
+        got = solution.p_sample_step(0.5 * got, got, t, zs[step], betas, variance=variance)
+        want = ref_step(0.5 * want, want, t, zs[step], betas, variance=variance)
+    assert_close(got, want, rtol=1e-7, atol=1e-9, name=f"x_0 after a {T}-step reverse chain (variance={variance!r})")

@@ -202,3 +202,13 @@ def test_unknown_likelihood_raises_value_error(solution):
     mu, logvar, _ = latents(21, (2, 2))
     expect_value_error(lambda: solution.vae_loss(recon, x, mu, logvar, likelihood="laplace"),
                        "vae_loss(likelihood='laplace')")
+
+
+def test_variant_configuration(solution, variant):
+    likelihood, beta = variant.get("likelihood", "bernoulli"), variant.get("beta", 1.0)
+    recon, x = images(22, (5, 2, 3))
+    mu, logvar, _ = latents(23, (5, 4))
+    got = solution.vae_loss(recon, x, mu, logvar, beta=beta, likelihood=likelihood)
+    check_loss(got, ref_loss(recon, x, mu, logvar, beta, likelihood),
+               named(ref_loss, LOSS_MISTAKES, recon, x, mu, logvar, beta, likelihood),
+               f"vae_loss(likelihood={likelihood!r}, beta={beta})")
