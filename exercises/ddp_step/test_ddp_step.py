@@ -4,8 +4,10 @@
 import pytest
 import torch
 
-from quizcli.testing import assert_close
+from quizcli.testing import assert_close, mistake_labels
 from quizcli.testing_distributed import run_ranks
+
+LABELS = mistake_labels(__file__)
 
 TIMEOUT = 15  # seconds per run_ranks call: a deadlock fails fast
 D_IN, D_HID, D_OUT = 5, 6, 3
@@ -32,7 +34,8 @@ def simulate(seed, data_seed, n, world_size, steps, lr, combine="correct"):
 
     combine: how the per-shard gradients (each the gradient of that shard's MEAN loss) are merged:
     "correct" weights shard r by n_r / N (= gradient of the global mean), "sum" adds them,
-    "equal" averages them with equal weight. Returns (params after the steps, losses).
+    "equal" averages them with equal weight, "divided" is the correct sum divided by the world size
+    once more. Returns (params after the steps, losses).
     """
     model = make_model(seed)
     losses = []
@@ -43,7 +46,8 @@ def simulate(seed, data_seed, n, world_size, steps, lr, combine="correct"):
         for xs, ys in shards:
             local_loss = ((model(xs) - ys) ** 2).mean()
             grads = torch.autograd.grad(local_loss, list(model.parameters()))
-            weight = {"correct": len(xs) / n, "sum": 1.0, "equal": 1.0 / world_size}[combine]
+            weight = {"correct": len(xs) / n, "sum": 1.0, "equal": 1.0 / world_size,
+                      "divided": len(xs) / n / world_size}[combine]
             total = [t + weight * g for t, g in zip(total, grads)]
         with torch.no_grad():
             losses.append(float(((model(x) - y) ** 2).mean()))
@@ -79,7 +83,7 @@ def check_params(results, expected, mistakes=(), what="parameters after the step
     for rank, (params, _) in enumerate(results):
         for i, (got, want) in enumerate(zip(params, expected)):
             assert_close(got, want, rtol=1e-9, atol=1e-11, name=f"rank {rank}: {what}, tensor {i}",
-                         mistakes={label: wrong[i] for label, wrong in mistakes})
+                         mistakes={LABELS[mistake]: wrong[i] for mistake, wrong in mistakes})
 
 
 def broadcast_worker(rank, world_size, solution, seed):
@@ -96,7 +100,7 @@ def test_broadcast_parameters_gives_every_rank_rank0_weights(solution, world_siz
         own = params_of(make_model(3 + 1000 * rank))
         for i, (got, want) in enumerate(zip(params, expected)):
             assert_close(got, want, rtol=0, atol=0, name=f"rank {rank}: parameter {i} after broadcast_parameters",
-                         mistakes={"the rank kept its own initialisation (nothing was broadcast)": own[i]})
+                         mistakes={LABELS["no_broadcast"]: own[i]} if rank else {})
 
 
 @pytest.mark.parametrize("world_size,n", [(2, 8), (4, 12)])
@@ -104,7 +108,8 @@ def test_step_on_even_shards_matches_full_batch_sgd(solution, world_size, n):
     results = run_training(solution, world_size, n=n, seed=world_size)
     expected, _ = simulate(world_size, 100, n, world_size, 1, 0.1)
     summed, _ = simulate(world_size, 100, n, world_size, 1, 0.1, combine="sum")
-    check_params(results, expected, [("gradients summed over ranks instead of averaged", summed)])
+    divided, _ = simulate(world_size, 100, n, world_size, 1, 0.1, combine="divided")
+    check_params(results, expected, [("sum_not_average", summed), ("divided_twice", divided)])
 
 
 @pytest.mark.parametrize("world_size,n", [(2, 7), (4, 10), (4, 5)])
@@ -113,10 +118,7 @@ def test_uneven_shards_weight_each_rank_by_its_rows(solution, world_size, n):
     expected, _ = simulate(10 + n, 100, n, world_size, 1, 0.1)
     equal, _ = simulate(10 + n, 100, n, world_size, 1, 0.1, combine="equal")
     summed, _ = simulate(10 + n, 100, n, world_size, 1, 0.1, combine="sum")
-    check_params(results, expected, [
-        ("per-rank mean gradients averaged with equal weight: with uneven shards each rank must count "
-         "in proportion to its rows (n_r / N)", equal),
-        ("gradients summed over ranks instead of averaged", summed)])
+    check_params(results, expected, [("equal_weight_average", equal), ("sum_not_average", summed)])
 
 
 @pytest.mark.parametrize("world_size,n", [(2, 9), (4, 10)])
@@ -131,10 +133,9 @@ def test_returned_loss_is_global_batch_mean(solution, world_size, n):
     for rank, (_, got) in enumerate(results):
         assert_close(torch.tensor(got), torch.tensor(losses), rtol=1e-9, atol=1e-12,
                      name=f"rank {rank}: returned loss (mean over the whole global batch, before the step)",
-                     mistakes={"this rank's own shard loss (not reduced over ranks)": torch.tensor(per_rank[rank:rank + 1]),
-                               "plain mean of per-rank losses (ignores shard sizes)":
-                                   torch.tensor([sum(per_rank) / world_size]),
-                               "sum of per-rank losses": torch.tensor([sum(per_rank)])})
+                     mistakes={LABELS["loss_not_reduced"]: torch.tensor(per_rank[rank:rank + 1]),
+                               LABELS["equal_weight_average"]: torch.tensor([sum(per_rank) / world_size]),
+                               LABELS["sum_not_average"]: torch.tensor([sum(per_rank)])})
 
 
 @pytest.mark.parametrize("world_size", [2, 4])
