@@ -5,13 +5,15 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from quizcli.testing import assert_close
+from quizcli.testing import assert_close, mistake_labels
 from quizcli.testing_distributed import run_ranks, watched_calls
+
+LABELS = mistake_labels(__file__)
 
 TIMEOUT = 10
 D, H = 8, 12  # d_model, hidden: H divisible by 2 and 4; D too, so a wrong split dimension still "fits"
-LOGGED = ["all_reduce", "all_gather", "all_gather_into_tensor", "reduce_scatter", "reduce_scatter_tensor",
-          "broadcast", "reduce", "send", "isend"]
+LOGGED = ["all_reduce", "all_reduce_coalesced", "all_gather", "all_gather_into_tensor", "reduce_scatter",
+          "reduce_scatter_tensor", "broadcast", "reduce", "send", "all_to_all", "all_to_all_single"]
 TOL = {"rtol": 1e-10, "atol": 1e-12}
 
 
@@ -23,12 +25,9 @@ def make(seed, x_shape, bias_shift=0.0):
 
 
 def logging_collectives(log, phase):
-    """Record (phase, name, numel) for every collective / send the code makes."""
-    def record(name, args, kwargs):
-        tensor = args[0] if args else next(iter(kwargs.values()))
-        numel = sum(t.numel() for t in tensor) if isinstance(tensor, (list, tuple)) else tensor.numel()
-        log.append((phase[0], name, numel))
-    return watched_calls(LOGGED, record)
+    """Record (phase, kind, numel) for every collective / send the code makes, by whatever name."""
+    return watched_calls(LOGGED, lambda kind, tensor, peer: log.append(
+        (phase[0], kind, 0 if tensor is None else tensor.numel())))
 
 
 def tp_worker(rank, world_size, solution, seed, x_shape, bias_shift):
@@ -84,13 +83,13 @@ def test_shards_are_column_then_row_slices(solution, world_size):
         res = {"shapes": [tuple(p.shape) for p in parts], "parts": parts}
         names = ["w1_part", "b1_part", "w2_part", "b2"]
         expected_shapes = [(k, D), (k,), (D, k), (D,)]
-        wrong = {(H, D // world_size): "W1 split along dim 1 (its input features): column parallel splits the "
-                                       "OUTPUT features, which are dim 0 of an nn.Linear weight (out, in)",
-                 (D // world_size, H): "W2 split along dim 0 (its output features): row parallel splits the "
-                                       "INPUT features, dim 1 of an nn.Linear weight (out, in)"}
+        wrong = {("w1_part", (H, D // world_size)): LABELS["wrong_slice_dim"],
+                 ("w2_part", (D // world_size, H)): LABELS["w2_split_rows"],
+                 ("b1_part", (H,)): LABELS["b1_not_sharded"]}
         for name, got, want in zip(names, res["shapes"], expected_shapes):
+            known = wrong.get((name, got))
             assert got == want, (f"rank {rank}: {name} has shape {got}, expected {want} (world size {world_size})"
-                                 + (f"; {wrong[got]}" if got in wrong else ""))
+                                 + (f"\n  this looks like a known mistake: {known}" if known else ""))
         for name, got, want in zip(names, res["parts"], ref["parts"][rank]):
             assert_close(got, want, rtol=0, atol=0, name=f"rank {rank}: {name} (rank r keeps hidden units "
                                                         f"[r·{k}, (r+1)·{k}))")
@@ -102,10 +101,8 @@ def test_forward_matches_unsharded_mlp(solution, world_size, x_shape):
     ref = reference(1, x_shape, world_size)
     for rank, res in enumerate(results):
         assert_close(res["y"], ref["y"], **TOL, name=f"rank {rank}: output y ({world_size} ranks)", mistakes={
-            "this rank's partial sum only: the row-parallel output was never all-reduced":
-                ref["partial_y"][rank] + ref["b2"],
-            "b2 added on every rank before the all-reduce, so it is counted world_size times":
-                ref["y"] + (world_size - 1) * ref["b2"]})
+            LABELS["no_output_allreduce"]: ref["partial_y"][rank] + ref["b2"],
+            LABELS["bias_before_allreduce"]: ref["y"] + (world_size - 1) * ref["b2"]})
 
 
 @pytest.mark.parametrize("world_size", [2, 4])
@@ -114,8 +111,7 @@ def test_output_bias_is_counted_once(solution, world_size):
     ref = reference(2, (5, D), world_size, bias_shift=5.0)
     for rank, res in enumerate(results):
         assert_close(res["y"], ref["y"], **TOL, name=f"rank {rank}: output y with a large b2", mistakes={
-            "b2 added on every rank before the all-reduce, so it is counted world_size times":
-                ref["y"] + (world_size - 1) * ref["b2"]})
+            LABELS["bias_before_allreduce"]: ref["y"] + (world_size - 1) * ref["b2"]})
 
 
 @pytest.mark.parametrize("world_size,x_shape", [(2, (5, D)), (4, (3, 2, D))])
@@ -125,10 +121,8 @@ def test_input_gradient_is_summed_over_ranks(solution, world_size, x_shape):
     for rank, res in enumerate(results):
         assert res["x_grad"] is not None, f"rank {rank}: x.grad is None: the output is not differentiable w.r.t. x"
         assert_close(res["x_grad"], ref["x_grad"], **TOL, name=f"rank {rank}: x.grad", mistakes={
-            "only this rank's partial x.grad: the input gradient must be all-reduced in backward":
-                ref["partial_x_grad"][rank],
-            f"{world_size}× too large: the output's backward must be the identity (no second all-reduce)":
-                world_size * ref["x_grad"]})
+            LABELS["no_input_grad_allreduce"]: ref["partial_x_grad"][rank],
+            LABELS["allreduce_in_both_directions"]: world_size * ref["x_grad"]})
 
 
 @pytest.mark.parametrize("world_size", [2, 4])
@@ -139,8 +133,7 @@ def test_shard_gradients_match_slices_of_full_gradients(solution, world_size):
         for name, got, want in zip(["w1_part", "b1_part", "w2_part", "b2"], res["grads"], ref["grads"][rank]):
             assert got is not None, f"rank {rank}: {name}.grad is None: the output does not depend on it in autograd"
             assert_close(got, want, **TOL, name=f"rank {rank}: {name}.grad", mistakes={
-                f"{world_size}× too large: the output's backward must be the identity (no second all-reduce)":
-                    world_size * want})
+                LABELS["allreduce_in_both_directions"]: world_size * want})
 
 
 def test_one_all_reduce_in_forward_and_one_in_backward(solution):
