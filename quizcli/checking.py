@@ -6,12 +6,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from . import expr
+from . import expr, units
 from .content import text
 from .questions import LETTERS, Posed, format_number
 
 DONT_KNOW = {"", "?", "？", "idk", "pass", "不知道", "不会"}
-MULTIPLIERS = {"k": 1e3, "K": 1e3, "M": 1e6, "B": 1e9, "G": 1e9, "T": 1e12}
 MATH = str.maketrans({"×": "*", "·": "*", "⋅": "*", "÷": "/", "−": "-", "–": "-", "—": "-", "√": "sqrt",
                       "；": ";", "，": ",", "。": ".", "（": "(", "）": ")"})
 BLANK = re.compile(r"_{3,}")
@@ -27,6 +26,7 @@ class Verdict:
     expected: str          # the right answer, as the user should see it
     given: str = ""        # the reply as understood
     mistake: str = ""      # numeric: the declared mistake the reply matches, in the question's language
+    reading: str = ""      # numeric: how a reply in another unit was converted ("0.4 GB = 400 MB")
 
 
 def is_dont_know(reply: str) -> bool:
@@ -75,24 +75,24 @@ def parse_letters(reply: str, count: int) -> set[int]:
     return picked
 
 
-def parse_number(reply: str, unit: str = "") -> float:
-    """``14``, ``14 GB``, ``1.4e10``, ``7B``, ``12k``, ``2*7``, ``532,480`` → a float in the question's unit."""
-    text = unicodedata.normalize("NFKC", reply).strip()
-    for word in sorted({unicodedata.normalize("NFKC", unit).casefold(), "%"} - {""}, key=len, reverse=True):
-        if text.casefold().endswith(word):
-            text = text[: -len(word)].strip()
-            break
-    text = re.sub(r"(?<=\d)[,_ ](?=\d{3}(?!\d))", "", text.translate(MATH))
-    factor = 1.0
-    suffixed = re.fullmatch(r"(.*?[\d)])\s*([kKMBGT])", text)
-    if suffixed:
-        text = suffixed.group(1)
-        abbreviates_unit = unit[:1].casefold() == suffixed.group(2).casefold()  # "31.4G" for unit GB
-        factor = 1.0 if abbreviates_unit else MULTIPLIERS[suffixed.group(2)]
+def read_number(reply: str, unit: str = "") -> tuple[float, str]:
+    """``14``, ``14 GB``, ``0.4 GB`` (unit MB), ``1.4e10``, ``7B``, ``12k``, ``2*7``, ``532,480`` → the value in
+    the question's unit, and how the reply was read when it named another unit ("0.4 GB = 400 MB"), else ''."""
+    text, unit = unicodedata.normalize("NFKC", reply).strip(), unicodedata.normalize("NFKC", unit)
     try:
-        return _number(text) * factor
+        number, factor, named = units.split(text, unit)
+        value = _number(re.sub(r"(?<=\d)[,_ ](?=\d{3}(?!\d))", "", number.translate(MATH)))
+    except units.UnitError as exc:
+        raise AnswerFormatError(f"{exc}: answer in {unit or 'a plain number'}") from None
     except expr.ExpressionError:
         raise AnswerFormatError(f"not a number: {reply.strip()!r}") from None
+    if factor == 1.0:  # no unit, the question's own, or its abbreviation ("31.4G" in GB)
+        return value, ""
+    return value * factor, f"{format_number(value)} {named} = {format_number(value * factor)} {unit}".rstrip()
+
+
+def parse_number(reply: str, unit: str = "") -> float:
+    return read_number(reply, unit)[0]
 
 
 def parse_order(reply: str, count: int) -> list[int]:
@@ -131,12 +131,12 @@ def check(posed: Posed, reply: str) -> Verdict:
         letters = ",".join(LETTERS[i] for i in sorted(right))
         return Verdict(picked == right, letters, ",".join(LETTERS[i] for i in sorted(picked)))
     if kind == "numeric":
-        given = parse_number(reply, question.get("unit", ""))
+        given, reading = read_number(reply, question.get("unit", ""))
         tolerance = float(question["tolerance"])
         unit = f" {question.get('unit')}" if question.get("unit") else ""
         correct = within_tolerance(given, posed.value, tolerance)
         return Verdict(correct, f"{format_number(posed.value)}{unit}", format_number(given),
-                       "" if correct else named_mistake(posed, given, tolerance))
+                       "" if correct else named_mistake(posed, given, tolerance), reading)
     if kind == "cloze":
         blanks = question["blanks"]
         parts = [p.strip() for p in normalise(reply).split(";")] if len(blanks) > 1 else [reply]

@@ -19,10 +19,12 @@ TYPE_HELP = {
            "order": "顺序，如 3 1 2", "open": "你的回答"},
 }
 WORDS = {
-    "en": {"right": "right", "wrong": "wrong", "answer": "Answer", "why": "Why", "keys": "Key points",
+    "en": {"right": "right", "wrong": "wrong", "dont_know": "don't know", "read_as": "read as",
+           "expected": "expected", "answer": "Answer", "why": "Why", "keys": "Key points",
            "rate": "How well did you know it? again / hard / good / easy (1-4)",
            "mistake": "that is the classic mistake", "controls": "? don't know · h hint · q quit"},
-    "zh": {"right": "正确", "wrong": "错误", "answer": "答案", "why": "解析", "keys": "要点",
+    "zh": {"right": "正确", "wrong": "错误", "dont_know": "不知道", "read_as": "读作", "expected": "应为",
+           "answer": "答案", "why": "解析", "keys": "要点",
            "rate": "自评：again / hard / good / easy（1-4）",
            "mistake": "这是典型错误", "controls": "? 不知道 · h 提示 · q 退出"},
 }
@@ -67,15 +69,32 @@ def with_code(body: Text, prompt_length: int, code: dict | None):
     return Group(prompt, Text(), snippet, *[part for part in rest if part.plain])
 
 
-def verdict(posed, correct: bool | None, expected: str, mistake: str = "") -> None:
+def verdict(posed, result, dont_know: bool = False) -> None:
+    """✓ / ✗ / ? with how a numeric reply was read and, when wrong, the expected value with its tolerance;
+    the answer itself follows once (``reveal``)."""
     words = WORDS[posed.lang]
-    if correct is True:
-        console.print(f"[bold green]✓ {words['right']}[/]")
-    elif correct is False:
-        console.print(f"[bold red]✗ {words['wrong']}[/] — {words['answer']}: [bold]{escape(expected)}[/]")
+    details = []
+    if result.reading and not dont_know:
+        details.append(f"{words['read_as']} {result.reading}")
+    if not result.correct and posed.type == "numeric":
+        details.append(f"{words['expected']} {result.expected} ± {float(posed.question['tolerance']) * 100:g} %")
+    elif not result.correct and (posed.type != "cloze" or folded(result.expected) not in folded(posed.answer)):
+        details.append(f"{words['expected']} {result.expected}")  # letters, an order, blanks the answer lacks
+    tail = f" — {escape('; '.join(details))}" if details else ""
+    if dont_know:
+        console.print(f"[bold yellow]? {words['dont_know']}[/]{tail}")
+    elif result.correct:
+        console.print(f"[bold green]✓ {words['right']}[/]{tail}")
+    else:
+        console.print(f"[bold red]✗ {words['wrong']}[/]{tail}")
+    mistake = result.mistake
     if mistake:
         console.print(f"[yellow]{words['mistake']}: {escape(mistake)}[/]")
     reveal(posed)
+
+
+def folded(value: str) -> str:
+    return " ".join(value.split()).casefold()
 
 
 def reveal(posed) -> None:

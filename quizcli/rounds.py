@@ -129,7 +129,7 @@ class Round:
         self.tally.correct += counting.is_correct(correct, int(rating))
         self.tally.card_ids.append(q["id"])
         if q["type"] != "open":
-            render.verdict(posed, correct, verdict.expected, verdict.mistake)
+            render.verdict(posed, verdict, dont_know=checking.is_dont_know(reply))
         else:
             render.console.print()
 

@@ -54,7 +54,7 @@ def test_wrong_and_dont_know_answers_are_recorded_as_wrong(course, isolated):
     result = run_quiz("ask", "-n", "2", "--seed", "1", "--type", "mcq", stdin="?\n")
     assert result.returncode == 0
     assert recorded(isolated / "home") == [("transformer.fx-mcq", 0, "?", "ask")]
-    assert "Answer: b" in result.stdout
+    assert "? don't know — expected b" in result.stdout and "✗" not in result.stdout
 
 
 def test_eof_ends_the_round_cleanly_and_keeps_answers(course, isolated):
