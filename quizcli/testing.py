@@ -60,7 +60,7 @@ def assert_close(actual: Any, expected: Any, *, rtol: float = 1e-5, atol: float 
     e, e_dtype = _as_array(expected)
     if a.shape != e.shape:
         raise AssertionError(f"{name}: shape {tuple(a.shape)} ({a_dtype}), expected {tuple(e.shape)} ({e_dtype})"
-                             + _named_mistake(actual, mistakes, rtol, atol))
+                             + _named_mistake(actual, expected, mistakes, rtol, atol))
     if dtype is not None and a_dtype != dtype:
         raise AssertionError(f"{name}: dtype {a_dtype}, expected {dtype} (shape {tuple(a.shape)})")
     bad = _mismatch(a, e, rtol, atol)
@@ -69,24 +69,38 @@ def assert_close(actual: Any, expected: Any, *, rtol: float = 1e-5, atol: float 
     af, ef = a.astype(np.float64), e.astype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         abs_err = np.where(np.isnan(af - ef), np.inf, np.abs(af - ef))
-        rel_err = abs_err / np.maximum(np.abs(ef), np.finfo(np.float64).tiny)
-    i_abs = _index(int(np.argmax(abs_err)), a.shape)
-    i_rel = _index(int(np.argmax(np.where(bad, rel_err, -1))), a.shape)
+        rel_err = np.where(bad & (ef != 0) & np.isfinite(ef), abs_err / np.abs(np.where(ef == 0, 1, ef)), -1)
+    i_abs = _index(int(np.argmax(np.where(bad, abs_err, -1))), a.shape)
+    got, want = _distinct(af[i_abs], ef[i_abs])
     lines = [
         f"{name}: {int(bad.sum())} of {bad.size} values differ (rtol={rtol:g}, atol={atol:g}); "
         f"shape {tuple(a.shape)}, dtype {a_dtype} vs expected {e_dtype}",
-        f"  largest abs error {abs_err[i_abs]:.3g} at index {i_abs}: got {af[i_abs]:.6g}, expected {ef[i_abs]:.6g}",
-        f"  largest rel error {rel_err[i_rel]:.3g} at index {i_rel}",
+        f"  largest abs error {abs_err[i_abs]:.3g} at index {i_abs}: got {got}, expected {want}",
     ]
-    raise AssertionError("\n".join(lines) + _named_mistake(actual, mistakes, rtol, atol))
+    if (rel_err >= 0).any():  # relative error only where the expected value is not 0
+        i_rel = _index(int(np.argmax(rel_err)), a.shape)
+        lines.append(f"  largest rel error {rel_err[i_rel]:.3g} at index {i_rel}")
+    raise AssertionError("\n".join(lines) + _named_mistake(actual, expected, mistakes, rtol, atol))
+
+
+def _distinct(got: float, want: float) -> tuple[str, str]:
+    """Both values with the fewest significant digits (at least 6) that tell them apart."""
+    for digits in range(6, 18):
+        a, b = f"{got:.{digits}g}", f"{want:.{digits}g}"
+        if a != b:
+            return a, b
+    return repr(float(got)), repr(float(want))
 
 
 MATCHED: list[str] = []  # ids of the mistakes named in the running test; suite_plugin reports and clears them
 
 
-def _named_mistake(actual: Any, mistakes: Mapping[str, Any] | None, rtol: float, atol: float) -> str:
+def _named_mistake(actual: Any, expected: Any, mistakes: Mapping[str, Any] | None, rtol: float, atol: float) -> str:
+    """The first known mistake the result matches at the test's own tolerance and the right answer does not
+    (a mistake that coincides with the right answer on this input says nothing about the result)."""
     for label, wrong in (mistakes or {}).items():
-        if wrong is not None and is_close(actual, wrong, rtol=max(rtol, 1e-4), atol=max(atol, 1e-6)):
+        if (wrong is not None and is_close(actual, wrong, rtol=rtol, atol=atol)
+                and not is_close(expected, wrong, rtol=rtol, atol=atol)):
             if getattr(label, "id", ""):
                 MATCHED.append(label.id)
             return f"\n  this looks like a known mistake: {label}"

@@ -1,0 +1,57 @@
+"""Messages of the suites' assertions: a mistake is named only when it is the truth; numbers that differ look different."""
+
+import numpy as np
+import pytest
+
+from quizcli import testing
+from quizcli.testing import Label, assert_close
+
+
+def label(mistake_id: str, text: str) -> Label:
+    known = Label(text)
+    known.id = mistake_id
+    return known
+
+
+def failure(actual, expected, **kwargs) -> str:
+    with pytest.raises(AssertionError) as exc:
+        assert_close(np.asarray(actual, dtype=float), np.asarray(expected, dtype=float), **kwargs)
+    return str(exc.value)
+
+
+@pytest.fixture(autouse=True)
+def nothing_matched_yet():
+    testing.MATCHED.clear()
+    yield
+    testing.MATCHED.clear()
+
+
+def test_a_near_miss_is_not_named_when_the_test_is_tighter_than_the_difference():
+    # 3e-6 away from the mistake: within a loose 1e-4, far outside this test's 1e-9
+    message = failure([1.0 + 2e-3 + 3e-6], [1.0], rtol=1e-9, atol=0,
+                      mistakes={label("off", "the known mistake"): np.array([1.0 + 2e-3])})
+    assert "known mistake" not in message and testing.MATCHED == []
+
+
+def test_a_result_that_matches_the_mistake_at_the_test_tolerance_is_named_and_recorded():
+    message = failure([2.0, 4.0], [1.0, 2.0], rtol=1e-9, atol=0,
+                      mistakes={label("summed", "summed instead of averaged"): np.array([2.0, 4.0])})
+    assert "this looks like a known mistake: summed instead of averaged" in message
+    assert testing.MATCHED == ["summed"]
+
+
+def test_a_mistake_that_equals_the_right_answer_on_this_input_is_never_named():
+    # e.g. sum vs mean over a last dimension of size 1: the "mistake" is the right answer here
+    message = failure([[3.0]], [[1.0]], rtol=1e-6, atol=0, mistakes={label("sum", "sum, not mean"): np.array([[1.0]])})
+    assert "known mistake" not in message
+
+
+def test_got_and_expected_have_enough_digits_to_differ():
+    message = failure([1.00000012], [1.00000011], rtol=1e-12, atol=0)
+    assert "got 1.00000012, expected 1.00000011" in message
+
+
+def test_relative_error_only_where_the_expected_value_is_not_zero():
+    assert "rel error" not in failure([1.0, 0.0], [0.0, 0.0], rtol=1e-6, atol=1e-9)
+    message = failure([1.0, 3.0], [0.0, 2.0], rtol=1e-6, atol=1e-9)
+    assert "largest rel error 0.5 at index (1,)" in message and "e+3" not in message
