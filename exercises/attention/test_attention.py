@@ -380,3 +380,20 @@ def test_mha_cross_attention_with_causal_and_unequal_lengths(solution):
     assert_close(out, ref_mha(ws, x, n_heads, context=ctx, causal=True), rtol=1e-8, atol=1e-10,
                  name="MHA cross-attention with causal=True, Lq=3, Lk=5 (top-left aligned)",
                  mistakes=mha_mistakes(ws, x, n_heads, ["causal_bottom_right"], context=ctx, causal=True))
+
+
+def test_variant_multi_head_attention(solution, variant):
+    # A review may ask cross-attention (keys and values from a context of another length) or causal
+    # self-attention; the core run: plain self-attention.
+    d_model, n_heads = 12, variant.get("n_heads", 3)
+    mha = solution.MultiHeadAttention(d_model, n_heads).double()
+    ws = set_weights(mha, d_model, 50)
+    g = torch.Generator().manual_seed(51)
+    x = torch.randn(2, 5, d_model, generator=g, dtype=F64)
+    length = variant.get("context_len")
+    kw = {"context": torch.randn(2, length, d_model, generator=g, dtype=F64)} if length else {}
+    if variant.get("causal"):
+        kw["causal"] = True
+    assert_close(mha(x, **kw), ref_mha(ws, x, n_heads, **kw), rtol=1e-8, atol=1e-10,
+                 name=f"MultiHeadAttention(d_model={d_model}, n_heads={n_heads}) output, {sorted(kw) or 'self'}",
+                 mistakes=mha_mistakes(ws, x, n_heads, **kw))

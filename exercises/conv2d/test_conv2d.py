@@ -148,3 +148,12 @@ def test_bad_shapes_raise_value_error(solution):
     expect_value_error(lambda: solution.conv2d(x, np.zeros((3, 2, 3, 3)), groups=2),
                        "3 output channels with groups=2")
     expect_value_error(lambda: solution.conv2d(x, np.zeros((2, 4, 7, 7))), "7×7 kernel on a 5×5 input, no padding")
+
+
+def test_variant_geometry(solution, variant):
+    # A review may ask another stride, dilation or grouping; the core run: stride 1, padding 1, 4 → 6 channels.
+    kw = {"stride": 1, "padding": 1, "dilation": 1, "groups": 1}
+    kw.update({key: variant[key] for key in kw if key in variant})
+    c, c_out = variant.get("c", 4), variant.get("c_out", 6)
+    x, w, b = data(41, 2, c, 9, 8, c_out, 3, 3, groups=kw["groups"])
+    check(solution, x, w, b, what="conv2d output", **kw)

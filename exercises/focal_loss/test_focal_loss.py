@@ -238,3 +238,51 @@ def test_unknown_reduction_raises_value_error(solution):
         except Exception as exc:  # noqa: BLE001
             raise AssertionError(f"{fn.__name__}(reduction='avg') raised {type(exc).__name__}; expected ValueError")
         raise AssertionError(f"{fn.__name__}(reduction='avg') raised nothing; expected ValueError")
+
+
+def test_variant_binary_settings(solution, variant):
+    # A review may ask focal loss without alpha, with another gamma or reduction; the core run: the defaults.
+    kw = {"alpha": 0.25, "gamma": 2.0, "reduction": "mean"}
+    kw.update({key: variant[key] for key in kw if key in variant})
+    z, t = bin_data(61, (5, 6))
+    got = solution.binary_focal_loss(z, t, **kw)
+    assert_close(got, ref_binary(z, t, **kw), rtol=1e-9, atol=1e-12,
+                 name=f"binary focal loss ({', '.join(f'{k}={v!r}' for k, v in kw.items())})",
+                 mistakes=bin_mistakes(z, t, **kw))
+
+
+# --- degenerate values and defaults -------------------------------------------------------------------------
+
+def test_binary_alpha_zero_is_not_alpha_none(solution):
+    # alpha = 0 weights positives by 0 and negatives by 1: `if alpha:` would treat it as "no weighting".
+    z, t = bin_data(16, (4, 5))
+    got = solution.binary_focal_loss(z, t, alpha=0.0, reduction="none")
+    assert_close(got, ref_binary(z, t, alpha=0.0, reduction="none"), rtol=1e-9, atol=1e-12,
+                 name="binary focal loss with alpha=0.0 (positives weigh 0, negatives 1)",
+                 mistakes=bin_mistakes(z, t, alpha=0.0, reduction="none"))
+
+
+def test_binary_alpha_one_and_gamma_zero(solution):
+    z, t = bin_data(17, (9,))
+    got = solution.binary_focal_loss(z, t, alpha=1.0, gamma=0.0, reduction="sum")
+    assert_close(got, ref_binary(z, t, alpha=1.0, gamma=0.0, reduction="sum"), rtol=1e-9, atol=1e-12,
+                 name="binary focal loss with alpha=1.0, gamma=0 (negatives weigh 0)",
+                 mistakes=bin_mistakes(z, t, alpha=1.0, gamma=0.0, reduction="sum"))
+
+
+def test_multiclass_defaults(solution):
+    # focal_loss(z, y): alpha=None, gamma=2, reduction="mean".
+    z, y = multi_data(18, 6, 4)
+    assert_close(solution.focal_loss(z, y), ref_multi(z, y), rtol=1e-9, atol=1e-12,
+                 name="focal_loss(logits, targets) with every default", mistakes=multi_mistakes(z, y))
+
+
+def test_multiclass_alpha_follows_the_true_class(solution):
+    # Confidently wrong predictions: alpha must be read at the TRUE class y_i, not at the predicted one.
+    z = torch.tensor([[4.0, 0.0, 0.0], [0.0, 4.0, 0.0], [0.0, 0.0, 4.0]], dtype=F64)
+    y = torch.tensor([1, 2, 0])
+    alpha = [0.1, 1.0, 3.0]
+    got = solution.focal_loss(z, y, alpha=alpha, reduction="none")
+    assert_close(got, ref_multi(z, y, alpha=alpha, reduction="none"), rtol=1e-6, atol=1e-12,
+                 name="per-sample loss with alpha = [0.1, 1, 3] and wrong confident predictions",
+                 mistakes=multi_mistakes(z, y, alpha=alpha, reduction="none"))

@@ -258,3 +258,13 @@ def test_module_default_is_not_causal_and_batch_of_one(solution):
     x = torch.randn(1, 4, d_model, generator=torch.Generator().manual_seed(26), dtype=F64)
     assert_close(mod(x), ref_module(ws, x, n_heads, n_kv), rtol=1e-8, atol=1e-10,
                  name="GroupedQueryAttention(x) with the default causal=False, batch 1")
+
+
+def test_variant_head_layout(solution, variant):
+    # A review may ask MQA (one kv head) or MHA (as many kv heads as query heads); the core run: 8 over 2.
+    H, Hkv, causal = variant.get("n_heads", 8), variant.get("n_kv_heads", 2), variant.get("causal", True)
+    g = torch.Generator().manual_seed(31)
+    q, k, v = rand(g, 2, H, 6, 4), rand(g, 2, Hkv, 6, 4), rand(g, 2, Hkv, 6, 4)
+    assert_close(solution.grouped_query_attention(q, k, v, causal=causal), ref_gqa(q, k, v, causal=causal),
+                 rtol=1e-9, atol=1e-10, name=f"GQA output (n_heads={H}, n_kv_heads={Hkv}, causal={causal})",
+                 mistakes=fn_mistakes(q, k, v, causal=causal))
