@@ -1,24 +1,28 @@
 """Hidden suite for rope_kernel: rotary position embedding kernel vs a float64 reference (rotate-half)."""
 
-from quizcli.testing_kernels import (DEVICE, INTERPRETER, assert_launched, guarded, launch_counter,  # noqa: I001
-                                     padded, require_memory_safe, sizes, speed_note)
+from quizcli.testing_kernels import (DEVICE, INTERPRETER, assert_kernel_did_the_work, assert_launched,  # noqa: I001
+                                     assert_within_ulps, guarded, launch_counter, padded, require_memory_safe,
+                                     sizes, speed_note)
 
 import pytest
 import torch
 
-from quizcli.testing import assert_close
+from quizcli.testing import assert_close, mistake_labels
+
+LABELS = mistake_labels(__file__)
 
 # (B, L, H, D): odd lengths, head counts that are not powers of two, one half-dim (12) that is not either
 SHAPES = sizes([(1, 1, 1, 16), (2, 7, 3, 16), (1, 33, 5, 24), (2, 20, 12, 64)],
                [(1, 1, 1, 16), (2, 7, 3, 16), (1, 33, 5, 24), (4, 1000, 12, 64), (2, 2049, 32, 128)])
 
 
-def tables(max_pos, d, base=10000.0):
-    """(cos, sin) of shape (max_pos, d/2), float32, inside NaN-padded buffers (stray reads show up as NaN)."""
+def tables(max_pos, d, base=10000.0, row_pad=0):
+    """(cos, sin) of shape (max_pos, d/2), float32, inside NaN-padded buffers (stray reads show up as NaN);
+    with ``row_pad`` the rows of the tables are further apart than d/2 (stride(0) = d/2 + row_pad)."""
     inv_freq = base ** (-torch.arange(0, d // 2, dtype=torch.float64) * 2 / d)
     angles = torch.arange(max_pos, dtype=torch.float64)[:, None] * inv_freq[None, :]
     cos, sin = torch.cos(angles).float().to(DEVICE), torch.sin(angles).float().to(DEVICE)
-    return padded(cos, pad=4096), padded(sin, pad=4096)
+    return padded(cos, pad=4096, row_pad=row_pad), padded(sin, pad=4096, row_pad=row_pad)
 
 
 def make(shape, seed, dtype=torch.float32):
@@ -40,10 +44,9 @@ def reference(x, cos, sin, offset=0, style="half", sign=1.0):
 
 
 def mistakes(x, cos, sin, offset=0):
-    return {"rotated interleaved pairs (x[2i], x[2i+1]); this exercise uses the rotate-half convention "
-            "(x[i], x[i + d/2])": reference(x, cos, sin, offset, "interleaved"),
-            "rotation in the wrong direction (sign of sin flipped)": reference(x, cos, sin, offset, sign=-1.0),
-            "pos_offset ignored": reference(x, cos, sin, 0) if offset else None}
+    return {LABELS["interleaved_pairs"]: reference(x, cos, sin, offset, "interleaved"),
+            LABELS["rotation_sign_flipped"]: reference(x, cos, sin, offset, sign=-1.0),
+            LABELS["pos_offset_ignored"]: reference(x, cos, sin, 0) if offset else None}
 
 
 # Guarded tests first: an unmasked store there hits a guard region, not someone else's memory.
@@ -128,12 +131,38 @@ def test_rotation_preserves_pair_norms(solution):
                  name="|(out[i], out[i + d/2])|² vs |(x[i], x[i + d/2])|² (a rotation keeps each pair's length)")
 
 
+def test_strided_cos_sin_tables(solution):
+    """cos/sin rows further apart than d/2 (slices of wider tables), exactly L + pos_offset of them: address their
+    rows with stride_cl, and mask the padding lanes of the last row too."""
+    require_memory_safe()
+    x = make((2, 9, 3, 24), seed=8)
+    cos, sin = tables(12, 24, row_pad=5)
+    assert cos.stride(0) == 17
+    out = solution.apply_rope(x, cos, sin, pos_offset=3)
+    assert_close(out, reference(x, cos, sin, 3), rtol=1e-5, atol=1e-6,
+                 name="rope with cos/sin rows 17 apart (pass cos.stride(0) as stride_cl and use it)",
+                 mistakes=mistakes(x, cos, sin, 3))
+
+
+def test_every_output_element_comes_from_the_kernel(solution):
+    require_memory_safe()
+    x = make((2, 5, 3, 16), seed=9)
+    cos, sin = tables(8, 16)
+    out = torch.zeros_like(x)
+    assert_kernel_did_the_work(solution, lambda: solution.apply_rope(x, cos, sin, out=out), inputs=(x, cos, sin),
+                               names=["out"])
+    assert_kernel_did_the_work(solution, lambda: solution.apply_rope(x, cos, sin), inputs=(x, cos, sin),
+                               names=["apply_rope(x, cos, sin)"])
+
+
 def test_float16_input(solution):
+    """float16 in and out, float32 tables: within 1 ulp of the exact rotation (float32 inside, one rounding)."""
     require_memory_safe()
     x = make((2, 13, 3, 32), seed=6, dtype=torch.float16)
     cos, sin = tables(16, 32)
     out = solution.apply_rope(x, cos, sin)
-    assert_close(out, reference(x, cos, sin), rtol=2e-3, atol=2e-3, name="rope (float16)", dtype="float16")
+    assert out.dtype == torch.float16, f"dtype {out.dtype}, expected float16 (the input's dtype)"
+    assert_within_ulps(out, reference(x, cos, sin), name="rope (float16)")
 
 
 def test_kernel_is_launched(solution):
