@@ -283,3 +283,12 @@ def test_attention_gradients(solution):
     for name, a, e in zip("qkv", got, ref):
         assert a.grad is not None, f"no gradient reached {name}"
         assert_close(a.grad, e.grad, rtol=1e-8, atol=1e-10, name=f"d loss / d {name} through rope_attention")
+
+
+def test_variant_task(solution, variant):
+    # A review may ask one layout or a decoding set-up; the core run: half-split, queries 3.. over 7 keys, causal.
+    kw = dict(interleaved=variant.get("interleaved", False), q_offset=variant.get("q_offset", 3),
+              causal=variant.get("causal", True))
+    q, k, v = rand(46, 2, 2, 7 - kw["q_offset"], 8), rand(47, 2, 2, 7, 8), rand(48, 2, 2, 7, 8)
+    assert_close(solution.rope_attention(q, k, v, **kw), ref_attention(q, k, v, **kw), rtol=1e-9, atol=1e-11,
+                 name=f"rope_attention ({kw})", mistakes=attention_mistakes(q, k, v, **kw))
