@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import sys
 
+from rich.cells import cell_len
 from rich.console import Console, Group
 from rich.markup import escape
 from rich.panel import Panel
@@ -22,11 +24,14 @@ WORDS = {
     "en": {"right": "right", "wrong": "wrong", "dont_know": "don't know", "read_as": "read as",
            "expected": "expected", "answer": "Answer", "why": "Why", "keys": "Key points",
            "rate": "How well did you know it? again / hard / good / easy (1-4)",
-           "mistake": "that is the classic mistake", "controls": "? don't know · h hint · q quit"},
+           "mistake": "that is the classic mistake", "controls": "? don't know · h hint · q quit",
+           "hint_control": " · h hint", "hint": "hint", "no_hint": "no hint for this one",
+           "hinted": "a right answer now counts as Hard"},
     "zh": {"right": "正确", "wrong": "错误", "dont_know": "不知道", "read_as": "读作", "expected": "应为",
            "answer": "答案", "why": "解析", "keys": "要点",
            "rate": "自评：again / hard / good / easy（1-4）",
-           "mistake": "这是典型错误", "controls": "? 不知道 · h 提示 · q 退出"},
+           "mistake": "这是典型错误", "controls": "? 不知道 · h 提示 · q 退出",
+           "hint_control": " · h 提示", "hint": "提示", "no_hint": "这题没有提示", "hinted": "答对也只记为 Hard"},
 }
 
 
@@ -38,24 +43,49 @@ def stars(difficulty: int) -> str:
     return "★" * difficulty + "☆" * (3 - difficulty)
 
 
-def question(posed, number: int, total: int, topic: str) -> None:
+CJK = re.compile(r"[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]")
+CJK_TOKEN = re.compile(r"[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]|\s+|[^\s\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]+")
+
+
+def fit(text: str, width: int) -> str:
+    """Line breaks for text with Chinese in it: a line may end between any two CJK characters and Latin words
+    stay whole (rich breaks only at spaces, which leaves a short line before every Latin word)."""
+    if not CJK.search(text):
+        return text
+    lines = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for token in CJK_TOKEN.findall(paragraph):
+            if line.strip() and cell_len(line + token.rstrip()) > width:
+                lines.append(line.rstrip())
+                line = token.lstrip()
+            else:
+                line += token
+        lines.append(line.rstrip())
+    return "\n".join(lines)
+
+
+def question(posed, number: int, total: int, topic: str, has_hint: bool = True) -> None:
     q = posed.question
     title = f"{number}/{total} · {topic} · {q['type']} · {stars(int(q.get('difficulty', 1)))}"
-    body = Text(posed.prompt)
+    prompt = fit(posed.prompt, console.width - 4)  # inside the panel's border and padding
+    body = Text(prompt)
     if posed.choices:
         body.append("\n")
-        width = console.width - 4 - 6  # inside the panel's border and padding, after "  a) "
+        width = max(console.width - 4 - 6, 20)  # after "  a) "
         for index, choice in enumerate(posed.choices):
             label = f"{index + 1}" if q["type"] == "order" else "abcdefghijklmnopqrstuvwxyz"[index]
-            for number, line in enumerate(Text(choice).wrap(console, max(width, 20))):
+            for number, line in enumerate(Text(fit(choice, width)).wrap(console, width)):
                 body.append(f"\n  {label}) " if number == 0 else "\n      ", style="bold cyan")
                 body.append(line)
     if q["type"] == "numeric" and q.get("unit"):
         body.append(f"\n\n  unit: {q['unit']}", style="dim")
-    console.print(Panel(with_code(body, len(posed.prompt), q.get("code")), title=title, title_align="left",
+    console.print(Panel(with_code(body, len(prompt), q.get("code")), title=title, title_align="left",
                         border_style="blue"))
-    hint = TYPE_HELP[posed.lang][q["type"]]
-    console.print(f"[dim]{escape(hint)} · {escape(WORDS[posed.lang]['controls'])}[/]")
+    controls = WORDS[posed.lang]["controls"]
+    if not has_hint:
+        controls = controls.replace(WORDS[posed.lang]["hint_control"], "")
+    console.print(f"[dim]{escape(TYPE_HELP[posed.lang][q['type']])} · {escape(controls)}[/]")
 
 
 def with_code(body: Text, prompt_length: int, code: dict | None):
@@ -97,22 +127,31 @@ def folded(value: str) -> str:
     return " ".join(value.split()).casefold()
 
 
+def labelled(label: str, body: str, style: str = "") -> Text:
+    """``label: body`` with the label bold, broken into lines that fit (see ``fit``)."""
+    line = Text(fit(f"{label}: {body}", console.width))
+    line.stylize("bold", 0, len(label) + 1)
+    if style:
+        line.stylize(style, len(label) + 2)
+    return line
+
+
 def reveal(posed) -> None:
     words = WORDS[posed.lang]
-    console.print(Text(f"{words['answer']}: ", style="bold").append(Text(posed.answer, style="")))
+    console.print(labelled(words["answer"], posed.answer))
     if posed.explanation:
-        console.print(Text(f"{words['why']}: ", style="bold").append(Text(posed.explanation, style="dim")))
+        console.print(labelled(words["why"], posed.explanation, "dim"))
     console.print()
 
 
 def key_points(posed, points: list[str]) -> None:
     words = WORDS[posed.lang]
-    console.print(Text(f"{words['answer']}: ", style="bold").append(posed.answer))
+    console.print(labelled(words["answer"], posed.answer))
     console.print(f"[bold]{words['keys']}:[/]")
     for point in points:
-        console.print(Text(f"  • {point}"))
+        console.print(Text(fit(f"  • {point}", console.width)))
     if posed.explanation:
-        console.print(Text(f"{words['why']}: ", style="bold").append(Text(posed.explanation, style="dim")))
+        console.print(labelled(words["why"], posed.explanation, "dim"))
 
 
 def summary(lines: list[tuple[str, str]]) -> None:

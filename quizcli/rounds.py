@@ -6,6 +6,7 @@ already answered.
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from rich.markup import escape
 
 from . import checking, counting, environment, render
 from .content import text
-from .questions import LETTERS, Posed
+from .questions import LETTERS, Posed, format_number
 from .store import Store
 
 QUIT = {"q", "quit", "exit", ":q"}
@@ -39,7 +40,8 @@ class Replies:
         if self.interactive:
             try:
                 return render.console.input(f"[bold]{prompt}[/]")
-            except EOFError:
+            except EOFError:  # Ctrl-D: end the prompt's line, so what follows starts on its own
+                render.console.print()
                 raise EndOfInput from None
         line = sys.stdin.readline()
         if not line:
@@ -74,7 +76,22 @@ def hint_for(posed: Posed) -> str | None:
         return "; ".join(f"{str(accepted[0])[0]}…" for accepted in q["blanks"])
     if q["type"] == "order":
         return f"first: {posed.shown_order.index(0) + 1}"
+    if q["type"] == "numeric":
+        return _magnitude(posed)
+    if q["type"] == "open" and q.get("key_points"):
+        return text(q["key_points"][0], posed.lang)  # the first point to cover
     return None
+
+
+def _magnitude(posed: Posed) -> str:
+    """The numeric hint: the power of ten the answer lies in ("between 1000 and 10,000 tokens")."""
+    value, unit = posed.value, posed.question.get("unit", "")
+    if not value:
+        return "0"
+    low = 10 ** math.floor(math.log10(abs(value)))
+    sign = "-" if value < 0 else ""
+    words = ("between", "and") if posed.lang == "en" else ("介于", "和")
+    return f"{words[0]} {sign}{format_number(low)} {words[1]} {sign}{format_number(low * 10)} {unit}".rstrip()
 
 
 class Round:
@@ -84,7 +101,7 @@ class Round:
 
     def ask(self, posed: Posed, number: int, total: int) -> None:
         q = posed.question
-        render.question(posed, number, total, q["topic"])
+        render.question(posed, number, total, q["topic"], has_hint=hint_for(posed) is not None)
         started, hinted = time.monotonic(), False
         while True:
             reply = self.replies.read()
@@ -93,7 +110,10 @@ class Round:
                 raise Quit
             if word in HINT:
                 hint = hint_for(posed)
-                render.console.print(f"[yellow]hint:[/] {escape(hint or 'no hint for this one')}")
+                words = render.WORDS[posed.lang]
+                cost = f" [dim]({escape(words['hinted'])})[/]" if q["type"] != "open" else ""  # open: self-rated
+                render.console.print(f"[yellow]{escape(words['no_hint'])}[/]" if hint is None else
+                                     f"[yellow]{escape(words['hint'])}:[/] {escape(hint)}{cost}")
                 hinted = hinted or hint is not None
                 continue
             if q["type"] == "open" or checking.is_dont_know(reply):
