@@ -14,6 +14,9 @@ DONT_KNOW = {"", "?", "？", "idk", "pass", "不知道", "不会"}
 MATH = str.maketrans({"×": "*", "·": "*", "⋅": "*", "÷": "/", "−": "-", "–": "-", "—": "-", "√": "sqrt",
                       "；": ";", "，": ",", "。": ".", "（": "(", "）": ")"})
 BLANK = re.compile(r"_{3,}")
+# Chinese terms written two ways: the usual one first (归约 "reduce", 全收集 "all-gather"), the notes' second.
+SYNONYMS = {"规约": "归约", "全聚集": "全收集"}
+TIMES_X = re.compile(r"(?<=\d)\s*x(?=\s*\d)|(?<=\d)x$")  # ASCII x for ×: "3x3", "2x"
 
 
 class AnswerFormatError(ValueError):
@@ -35,8 +38,10 @@ def is_dont_know(reply: str) -> bool:
 
 def normalise(reply: str) -> str:
     """Case, width, whitespace and unicode-math insensitive form of a short answer."""
-    folded = unicodedata.normalize("NFKC", reply).translate(MATH).casefold().strip()
-    folded = folded.rstrip(".")
+    folded = unicodedata.normalize("NFKC", reply).casefold().strip()
+    folded = TIMES_X.sub("×", folded).translate(MATH).rstrip(".")
+    for variant, usual in SYNONYMS.items():
+        folded = folded.replace(variant, usual)
     return re.sub(r"\s+", " ", folded)
 
 

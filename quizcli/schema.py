@@ -68,15 +68,24 @@ class _Checker:
         if not isinstance(value, dict):
             self.add(node.line_of(key), f"'{key}' must be a mapping with 'en' and 'zh'")
             return
+        self.only_languages(value, key, node.line_of(key))
         for lang in LANGUAGES:
             if not isinstance(value.get(lang), str) or not value[lang].strip():
                 self.add(value.line_of(lang) if lang in value else node.line_of(key),
                          f"'{key}.{lang}' is missing or empty")
 
+    def only_languages(self, value: dict, key: str, line: int) -> None:
+        """``{en: Memory, precision}`` is YAML for three keys: text with a comma must be quoted."""
+        for extra in [k for k in value if k not in LANGUAGES]:
+            self.add(value.line_of(extra) if hasattr(value, "line_of") else line,
+                     f"'{key}' has an unexpected key {str(extra)!r}: only en and zh "
+                     "(quote text that contains a comma or a colon)")
+
     def text_or_bilingual(self, items: list, key: str, line: int) -> None:
         for index, item in enumerate(items):
             where = items.line_of(index) if isinstance(items, yamlio.MarkedList) else line
             if isinstance(item, dict):
+                self.only_languages(item, f"{key}[{index}]", where)
                 for lang in LANGUAGES:
                     if not isinstance(item.get(lang), str) or not item[lang].strip():
                         self.add(where, f"{key}[{index}].{lang} is missing or empty")
