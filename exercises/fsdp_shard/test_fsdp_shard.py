@@ -5,14 +5,17 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from quizcli.testing import assert_close
-from quizcli.testing_distributed import run_ranks, watched_calls
+from quizcli.testing import assert_close, mistake_labels
+from quizcli.testing_distributed import held_elements, run_ranks, watched_calls
+
+LABELS = mistake_labels(__file__)
 
 TIMEOUT = 15
 IN, HID, OUT = 16, 12, 8      # weights larger than the activations, so keeping them is visible
 TOL = {"rtol": 1e-10, "atol": 1e-12}
-LOGGED = ["all_reduce", "all_gather", "all_gather_into_tensor", "reduce_scatter", "reduce_scatter_tensor",
-          "broadcast", "reduce", "send", "isend"]
+LOGGED = ["all_reduce", "all_reduce_coalesced", "all_gather", "all_gather_into_tensor", "reduce_scatter",
+          "reduce_scatter_tensor", "broadcast", "reduce", "send", "recv", "all_to_all", "all_to_all_single"]
+GATHERS = {"all_gather", "all_gather_into_tensor", "broadcast", "recv", "all_to_all", "all_to_all_single"}
 
 
 def make(seed, batch_shape, world_size):
@@ -39,7 +42,7 @@ def storage_elements(tensors):
 
 
 def logging_collectives(log, phase):
-    return watched_calls(LOGGED, lambda name, args, kwargs: log.append((phase[0], name)))
+    return watched_calls(LOGGED, lambda kind, tensor, peer: log.append((phase[0], kind)))
 
 
 def fsdp_worker(rank, world_size, solution, seed, batch_shape, steps, lr):
@@ -47,14 +50,15 @@ def fsdp_worker(rank, world_size, solution, seed, batch_shape, steps, lr):
     layers = [solution.FSDPLinear(params[0].clone(), params[1].clone()),
               solution.FSDPLinear(params[2].clone(), params[3].clone())]
     shards0 = [layer.shard.detach().clone() for layer in layers]
-    held = [storage_elements([v for v in vars(layer).values() if isinstance(v, torch.Tensor)]) for layer in layers]
-    out, saved, log, phase = [], [], [], ["forward"]
+    held = [held_elements(layer) for layer in layers]
+    out, saved, log, phase, graph = [], [], [], ["forward"], None
     for step in range(steps):
         x = xs[rank].clone().requires_grad_()
         phase[0] = "forward"
         with logging_collectives(log, phase), torch.autograd.graph.saved_tensors_hooks(
                 lambda t: (saved.append(t), t)[1], lambda t: t):
             y = layers[1](torch.tanh(layers[0](x)))
+        graph = held_elements(y, exclude=[x]) if graph is None else graph  # what the autograd graph keeps alive
         phase[0] = "backward"
         with logging_collectives(log, phase):
             (y * gys[rank]).sum().backward()
@@ -66,7 +70,8 @@ def fsdp_worker(rank, world_size, solution, seed, batch_shape, steps, lr):
                     layer.shard -= lr * layer.shard.grad
                     layer.shard.grad = None
     return {"steps": out, "shards0": shards0, "requires_grad": [l.shard.requires_grad for l in layers],
-            "held": held, "saved": storage_elements(saved) if steps == 1 else None, "log": log}
+            "held": held, "held_after": [held_elements(layer) for layer in layers], "module": held_elements(solution),
+            "saved": storage_elements(saved) if steps == 1 else None, "graph": graph, "log": log}
 
 
 def run(solution, world_size, seed=0, batch_shape=(3,), steps=1, lr=0.1):
@@ -112,6 +117,12 @@ def test_each_rank_keeps_only_its_padded_slice(solution, world_size):
             assert res["held"][i] <= size + 8, (
                 f"rank {rank}: the {layer} layer object holds tensors of {res['held'][i]} elements; its shard has "
                 f"{size}. FSDP keeps no full-size copy of the parameters between calls.")
+            assert res["held_after"][i] <= 2 * size + 8, (  # the shard and its gradient
+                f"rank {rank}: after forward and backward the {layer} layer object holds {res['held_after'][i]} "
+                f"elements (its shard and shard.grad have {2 * size}): a full-size copy was kept on it")
+        assert res["module"] <= 16, (
+            f"rank {rank}: {res['module']} tensor elements are kept at module or class level of your solution "
+            "(a cache?): FSDP keeps no full-size copy of the parameters between calls")
 
 
 @pytest.mark.parametrize("world_size,batch_shape", [(2, (3,)), (3, (4,)), (4, (2, 3))])
@@ -141,9 +152,8 @@ def test_shard_gradient_is_slice_of_rank_averaged_gradient(solution, world_size,
             got = res["steps"][0]["shard_grads"][i]
             assert got is not None, f"rank {rank}: the {layer} layer's shard.grad is None after backward"
             assert_close(got, ref["mean"][i][rank], **TOL, name=f"rank {rank}: {layer} layer's shard.grad", mistakes={
-                "gradients summed over ranks, not averaged": ref["summed"][i][rank],
-                "this rank's own gradient only: the full gradient must be reduce-scattered over ranks":
-                    ref["local"][rank][i][rank]})
+                LABELS["grads_summed"]: ref["summed"][i][rank],
+                LABELS["no_reduce_scatter"]: ref["local"][rank][i][rank]})
 
 
 def test_full_parameters_are_not_saved_for_backward(solution):
@@ -158,6 +168,11 @@ def test_full_parameters_are_not_saved_for_backward(solution):
             f"rank {rank}: the forward pass saved {res['saved']} elements for backward; inputs and shards need "
             f"about {budget}. Saving the gathered full weight ({HID * IN} + {OUT * HID} elements) keeps it alive: "
             "FSDP frees it after forward and gathers it again in backward.")
+        kept = res["graph"] - 3 * OUT  # the output y itself is part of what the walk finds
+        assert kept <= budget, (
+            f"rank {rank}: the autograd graph of the output keeps {kept} elements alive (saved tensors and "
+            f"attributes of the backward ctx); inputs and shards need about {budget}. A gathered full weight "
+            "stored on ctx (or anywhere reachable from it) is never freed.")
 
 
 def test_gradients_are_reduce_scattered_not_all_reduced(solution):
@@ -169,6 +184,9 @@ def test_gradients_are_reduce_scattered_not_all_reduced(solution):
             "gradient: reduce-scatter moves half the data of an all-reduce and leaves no full-size gradient")
         forward = [name for phase, name in res["log"] if phase == "forward"]
         assert forward, f"rank {rank}: forward made no communication at all: the full parameter must be gathered"
+        assert GATHERS & set(backward), (
+            f"rank {rank}: backward gathered nothing ({backward or 'no communication'}): the full parameter was "
+            "freed after forward, so backward must all-gather it again")
 
 
 @pytest.mark.parametrize("world_size", [2, 4])
@@ -179,7 +197,7 @@ def test_second_step_uses_the_updated_shards(solution, world_size):
         assert_close(res["steps"][1]["y"], ref[1]["y"][rank], **TOL,
                      name=f"rank {rank}: output after an SGD step on the shards (are the parameters gathered "
                           "afresh on every call?)",
-                     mistakes={"the output of the old parameters: the gathered weight was cached": ref[0]["y"][rank]})
+                     mistakes={LABELS["caches_full_weight"]: ref[0]["y"][rank]})
         for i, layer in enumerate(("first", "second")):
             assert_close(res["steps"][1]["shard_grads"][i], ref[1]["mean"][i][rank], **TOL,
                          name=f"rank {rank}: {layer} layer's shard.grad in step 2")

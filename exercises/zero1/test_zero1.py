@@ -3,8 +3,10 @@
 import pytest
 import torch
 
-from quizcli.testing import assert_close, is_close
-from quizcli.testing_distributed import run_ranks
+from quizcli.testing import assert_close, is_close, mistake_labels
+from quizcli.testing_distributed import held_elements, run_ranks
+
+LABELS = mistake_labels(__file__)
 
 TIMEOUT = 15
 SMALL = [(5, 3), (7,), (2, 2, 2)]           # 30 elements
@@ -26,28 +28,6 @@ def flat(tensors):
     return torch.cat([t.reshape(-1) for t in tensors])
 
 
-def held_elements(obj, params):
-    """Elements of every tensor storage reachable from obj's attributes, parameters (and their views) excepted."""
-    skip = {p.untyped_storage().data_ptr() for p in params}
-    seen, total, stack = set(), 0, [(vars(obj), 0)]
-    while stack:
-        value, depth = stack.pop()
-        if isinstance(value, torch.Tensor):
-            ptr = value.untyped_storage().data_ptr()
-            if ptr not in skip and ptr not in seen:
-                seen.add(ptr)
-                total += value.untyped_storage().nbytes() // value.element_size()
-        elif depth > 4:
-            continue
-        elif isinstance(value, dict):
-            stack += [(v, depth + 1) for v in list(value.keys()) + list(value.values())]
-        elif isinstance(value, (list, tuple, set, frozenset)):
-            stack += [(v, depth + 1) for v in value]
-        elif hasattr(value, "__dict__") and not isinstance(value, type) and not callable(value):
-            stack.append((vars(value), depth + 1))
-    return total
-
-
 def zero_worker(rank, world_size, solution, shapes, seed, steps, kwargs):
     params = [p.requires_grad_() for p in init_params(shapes, seed)]
     opt = solution.ZeroAdam(params, **kwargs)
@@ -57,7 +37,8 @@ def zero_worker(rank, world_size, solution, shapes, seed, steps, kwargs):
             p.grad = g
         opt.step()
         history.append(flat([p.detach() for p in params]).clone())
-    return {"history": history, "held": held_elements(opt, params)}
+    # Everything the optimizer (or the solution's module and classes) keeps, the parameters and their grads excepted.
+    return {"history": history, "held": held_elements(opt, solution, exclude=params)}
 
 
 def run(solution, world_size, shapes=SMALL, seed=0, steps=3, **kwargs):
@@ -91,14 +72,14 @@ def check(results, shapes, seed, steps, world_size, **kwargs):
                 continue
             bad = ~torch.isclose(got, want, rtol=1e-9, atol=1e-12)
             label = ""
-            if is_close(got, summed[step], rtol=1e-9, atol=1e-12):
-                label = "gradients summed over ranks instead of averaged"
+            if is_close(got, summed[step], rtol=1e-9, atol=1e-12) and not is_close(want, summed[step], rtol=1e-9,
+                                                                                     atol=1e-12):
+                label = LABELS["summed_gradients"]
             elif torch.isclose(got[bad], before[step][bad], rtol=1e-9, atol=1e-12).all():
-                label = ("parameters outside this rank's shard were not updated: the updated shards must be "
-                         "all-gathered")
+                label = LABELS["no_all_gather"]
             elif torch.stack([torch.isclose(got[bad], lr[step][bad], rtol=1e-9, atol=1e-12)
                               for lr in local]).any(0).all():
-                label = "a rank's own local gradient was used: gradients must be averaged over ranks first"
+                label = LABELS["local_gradients"]
             try:
                 assert_close(got, want, rtol=1e-9, atol=1e-12,
                              name=f"rank {rank}: flattened parameters after step {step + 1} of {steps} "
@@ -147,6 +128,6 @@ def test_each_rank_holds_about_one_nth_of_the_optimizer_state(solution, world_si
             f"rank {rank}'s optimizer holds {res['held']} tensor elements (parameters excluded) for {total} "
             f"parameters on {world_size} ranks; full Adam state would be 2·{total} = {2 * total}, ZeRO-1 keeps "
             f"about 2·{total}/{world_size} (at most {budget} allowed). "
-            + ("This looks like the full optimizer state on every rank."
+            + (f"\n  this looks like a known mistake: {LABELS['full_state_every_rank']}"
                if res["held"] >= 2 * total else "Keep temporary buffers local to step().")
         )
