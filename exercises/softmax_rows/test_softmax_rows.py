@@ -140,3 +140,14 @@ def test_speed_wide_rows(solution, record_property):
     out = solution.softmax(x)
     assert_close(out, reference(x), rtol=1e-4, atol=1e-6, name="softmax (8192 x 4096)")
     record_property("note", speed_note(lambda: solution.softmax(x), lambda: torch.softmax(x, dim=-1)))
+
+
+def test_variant_rows(solution, variant):
+    # A review may ask another row width or logits far from zero; the core run: 6 rows of 50 columns.
+    require_memory_safe()
+    shape = (variant.get("rows", 6), variant.get("cols", 50))
+    x = logits(shape, seed=91, scale=variant.get("scale", 3.0), shift=variant.get("shift", 0.0))
+    out = solution.softmax(x)
+    assert out is not None, "softmax returned None: return the output tensor"
+    assert_close(out, reference(x), rtol=1e-5, atol=1e-6, name=f"softmax {shape} of logits around {x.mean():.3g}",
+                 dtype="float32", mistakes={LABELS["padding_loaded_as_zero"]: wrong_padding(x, block_of(shape[1]))})

@@ -129,3 +129,16 @@ def test_speed_large_vector(solution, record_property):
     out = solution.add(x, y)
     assert_close(out, x + y, rtol=0, atol=0, name="add (16M elements)")
     record_property("note", speed_note(lambda: solution.add(x, y), lambda: x + y))
+
+
+def test_variant_length_and_dtype(solution, variant):
+    # A review may ask another length (one past a power of two) or float16; the core run: 777 float32 values.
+    require_memory_safe()
+    dtype = getattr(torch, variant.get("dtype", "float32"))
+    n = variant.get("n", 777)
+    x, y = inputs(n, seed=92, dtype=dtype)
+    out = solution.add(x, y)
+    assert out is not None, "add returned None: return the output tensor"
+    tolerance = 1e-3 if dtype == torch.float16 else 1e-6
+    assert_close(out, reference(x, y), rtol=tolerance, atol=tolerance, name=f"add (n={n}, {dtype})",
+                 dtype=str(dtype).replace("torch.", ""))
