@@ -185,10 +185,11 @@ def validate(
 @app.command("import")
 def import_notes(notes: Path = typer.Argument(..., help="A Markdown notes file."),
                  topic: str = typer.Option(..., "--topic", help="Topic name of the new bank."),
-                 out: Optional[Path] = typer.Option(None, "--out", help="Where to write (default: questions/<topic>.yaml in the workspace).")) -> None:
-    """Turn a Markdown notes file into a bank: one open question per section."""
+                 out: Optional[Path] = typer.Option(None, "--out", help="Where to write (default: your banks folder, QUIZ_HOME/banks)."),
+                 force: bool = typer.Option(False, "--force", help="Replace an existing bank (a backup is kept).")) -> None:
+    """Turn a Markdown notes file into a bank of your own: one open question per section."""
     from .commands import content
-    content.import_notes(notes, topic, out)
+    content.import_notes(notes, topic, out, force)
 
 
 @app.command()

@@ -10,7 +10,7 @@ from functools import cached_property
 from pathlib import Path
 
 from . import mistakes, yamlio
-from .environment import cache_dir, content_root
+from .environment import cache_dir, content_root, user_banks
 from .errors import QuizError, unknown
 
 LANGUAGES = ("en", "zh")
@@ -39,11 +39,26 @@ class Bank:
     title: dict
     questions: list
     path: Path
+    languages: tuple = LANGUAGES  # a user's bank may be English-only
+
+
+def _banks_in(folder: Path) -> dict[str, Path]:
+    return {path.stem: path for path in sorted(folder.glob("*.yaml"))} if folder.is_dir() else {}
+
+
+def builtin_bank_paths() -> dict[str, Path]:
+    return _banks_in(questions_dir())
+
+
+def user_bank_paths() -> dict[str, Path]:
+    """The user's own banks (``quiz import`` writes them): ``QUIZ_BANKS`` or ``QUIZ_HOME/banks/``."""
+    return _banks_in(user_banks())
 
 
 def bank_paths() -> dict[str, Path]:
-    folder = questions_dir()
-    return {path.stem: path for path in sorted(folder.glob("*.yaml"))} if folder.is_dir() else {}
+    """Every bank by topic: the built-in ones, then the user's (which never hide a built-in topic)."""
+    builtin = builtin_bank_paths()
+    return {**builtin, **{topic: path for topic, path in user_bank_paths().items() if topic not in builtin}}
 
 
 def _parse_cached(path: Path):
@@ -79,7 +94,8 @@ def load_bank(path: Path) -> Bank:
     questions = [q for q in data["questions"] if isinstance(q, dict) and "id" in q and "type" in q]
     for question in questions:
         question["topic"] = path.stem
-    return Bank(path.stem, data.get("title") or {"en": path.stem}, questions, path)
+    return Bank(path.stem, data.get("title") or {"en": path.stem}, questions, path,
+                tuple(data.get("languages") or LANGUAGES))
 
 
 def load_banks(topics: list[str] | None = None) -> list[Bank]:

@@ -21,6 +21,12 @@ def home() -> Path:
     return _folder(path, "data folder (QUIZ_HOME)")
 
 
+def user_banks() -> Path:
+    """The user's own question banks: ``QUIZ_BANKS`` or ``QUIZ_HOME/banks`` (created by ``quiz import``)."""
+    configured = os.environ.get("QUIZ_BANKS")
+    return Path(configured).expanduser() if configured else home() / "banks"
+
+
 def cache_dir() -> Path:
     """Parsed-bank copies; a read-only home just goes without them."""
     path = home() / "cache"

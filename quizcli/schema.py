@@ -31,6 +31,7 @@ EXERCISE_KEYS = {"slug", "title", "topic", "difficulty", "requires", "timeout", 
                  "sources", "after", "variants"}
 MISTAKE_KEYS = {"id", "label", "tags", "patch"}
 MAX_TEMPLATE_CHECKS = 200
+BANK_KEYS = {"topic", "title", "questions", "languages", "notes"}
 
 
 @dataclass
@@ -55,6 +56,8 @@ class _Checker:
     def __init__(self, path: Path):
         self.path = str(path)
         self.problems: list[Problem] = []
+        self.languages = LANGUAGES          # a user bank may be English-only (``languages: [en]``)
+        self.own_sections: set[tuple[str, str]] = set()  # a user bank's own notes (``notes: {file, sections}``)
 
     def add(self, line: int, message: str) -> None:
         self.problems.append(Problem(self.path, line, message))
@@ -69,7 +72,7 @@ class _Checker:
             self.add(node.line_of(key), f"'{key}' must be a mapping with 'en' and 'zh'")
             return
         self.only_languages(value, key, node.line_of(key))
-        for lang in LANGUAGES:
+        for lang in self.languages:
             if not isinstance(value.get(lang), str) or not value[lang].strip():
                 self.add(value.line_of(lang) if lang in value else node.line_of(key),
                          f"'{key}.{lang}' is missing or empty")
@@ -86,7 +89,7 @@ class _Checker:
             where = items.line_of(index) if isinstance(items, yamlio.MarkedList) else line
             if isinstance(item, dict):
                 self.only_languages(item, f"{key}[{index}]", where)
-                for lang in LANGUAGES:
+                for lang in self.languages:
                     if not isinstance(item.get(lang), str) or not item[lang].strip():
                         self.add(where, f"{key}[{index}].{lang} is missing or empty")
             elif not (isinstance(item, (str, int, float)) and str(item).strip()):
@@ -96,7 +99,7 @@ class _Checker:
         source = node.get(key)
         if not isinstance(source, dict) or not {"note", "section"} <= set(source):
             self.add(node.line_of(key), f"'{key}' must be {{note: <file>, section: <heading>}}")
-        elif (source["note"], source["section"]) not in known_sections():
+        elif (source["note"], source["section"]) not in known_sections() | self.own_sections:
             self.add(source.line, f"unknown source section {source['section']!r} of {source['note']!r} "
                                   "(see notes/sections.yaml)")
 
@@ -112,6 +115,7 @@ def validate_bank(path: Path, data) -> list[Problem]:
         check.add(line, f"duplicate key '{key}'")
     if data.get("topic") != path.stem:
         check.add(data.line_of("topic"), f"'topic' must equal the file name ({path.stem!r})")
+    _user_bank_keys(check, data)
     check.bilingual(data, "title")
     questions = data.get("questions")
     if not isinstance(questions, list):
@@ -123,6 +127,26 @@ def validate_bank(path: Path, data) -> list[Problem]:
             continue
         _validate_question(check, question)
     return check.problems
+
+
+def _user_bank_keys(check: _Checker, data: dict) -> None:
+    """What only a user's bank may say: ``languages: [en]`` (English only, not a copy posing as Chinese) and
+    ``notes: {file, sections}`` (its own notes, which its questions may name as their source)."""
+    for key in sorted(set(data) - BANK_KEYS):
+        check.add(data.line_of(key), f"unknown bank field '{key}'")
+    languages = data.get("languages", list(LANGUAGES))
+    if not (isinstance(languages, list) and "en" in languages and set(languages) <= set(LANGUAGES)):
+        check.add(data.line_of("languages"), "'languages' must be [en] or [en, zh]")
+    else:
+        check.languages = tuple(languages)
+    notes = data.get("notes")
+    if notes is None:
+        return
+    if not (isinstance(notes, dict) and isinstance(notes.get("file"), str)
+            and isinstance(notes.get("sections"), list) and all(isinstance(s, str) for s in notes["sections"])):
+        check.add(data.line_of("notes"), "'notes' must be {file: <your notes file>, sections: [<heading>, ...]}")
+        return
+    check.own_sections = {(notes["file"], section) for section in notes["sections"]}
 
 
 def _validate_question(check: _Checker, q: dict) -> None:
@@ -294,7 +318,7 @@ def _cloze(check: _Checker, q: dict) -> None:
             for b in blanks):
         check.add(q.line_of("blanks"), "'blanks' must be a list of lists of accepted answers")
         return
-    for lang in LANGUAGES:
+    for lang in check.languages:
         count = len(BLANK.findall(str((q.get("prompt") or {}).get(lang, ""))))
         if count != len(blanks):
             check.add(q.line_of("prompt"), f"prompt.{lang} has {count} blanks (___) but 'blanks' lists {len(blanks)}")

@@ -79,8 +79,8 @@ def test_config_set_get_and_reject(course):
 def test_import_turns_sections_into_open_questions(tmp_path, course):
     notes = tmp_path / "notes.md"
     notes.write_text("# Adam\nMomentum plus RMS scaling.\n\n## Bias correction\nDivide by 1-β^t.\n\n# Empty\n")
-    out = tmp_path / "adam.yaml"
-    result = run_quiz("import", str(notes), "--topic", "optimization", "--out", str(out))
+    out = tmp_path / "my-adam.yaml"
+    result = run_quiz("import", str(notes), "--topic", "my-adam", "--out", str(out))
     assert result.returncode == 0, result.stderr
     import yaml
     bank = yaml.safe_load(out.read_text())

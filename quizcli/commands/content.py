@@ -5,22 +5,23 @@ from __future__ import annotations
 import csv
 import html
 import json
-import re
+import shutil
 from pathlib import Path
 
 import yaml
+from rich.markup import escape
 
 from .. import environment, render
-from ..content import bank_paths, exercise_folders, load_banks, text
+from ..content import builtin_bank_paths, exercise_folders, load_banks, text, user_bank_paths
 from ..errors import ExitCode, QuizError
-from ..schema import TOPICS, validate_paths
+from ..schema import TOPICS, Problem, validate_paths
 from ..store import Store
 
 
 def _targets(paths: list[Path]) -> tuple[list[Path], list[Path]]:
     """Split command-line paths into bank files and exercise folders (folders are searched)."""
-    if not paths:
-        return list(bank_paths().values()), list(exercise_folders().values())
+    if not paths:  # built-in and user banks (a clashing user bank too: validate names the clash)
+        return [*builtin_bank_paths().values(), *user_bank_paths().values()], list(exercise_folders().values())
     banks, exercises = [], []
     for path in paths:
         if not path.exists():
@@ -39,6 +40,10 @@ def _targets(paths: list[Path]) -> tuple[list[Path], list[Path]]:
 def validate(paths: list[Path], as_json: bool, coverage: bool) -> int:
     banks, exercises = _targets(paths)
     report = validate_paths(banks, exercises)
+    builtin = builtin_bank_paths()
+    report.errors += [Problem(str(path), 1, f"'{path.stem}' is a built-in topic: this bank of yours is ignored; "
+                                            "rename it (file and topic)")
+                      for path in banks if path.stem in builtin and path != builtin[path.stem]]
     payload = report.to_json()
     if coverage:
         payload["uncovered"] = report.uncovered()
@@ -54,43 +59,43 @@ def validate(paths: list[Path], as_json: bool, coverage: bool) -> int:
     return ExitCode.ERROR if report.errors else ExitCode.OK
 
 
-HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+def import_notes(notes: Path, topic: str, out: Path | None, force: bool) -> None:
+    """Write a user bank from a Markdown notes file; ask, review, topics, validate and export pick it up."""
+    from .. import importing
 
-
-def import_notes(notes: Path, topic: str, out: Path | None) -> None:
-    """One open question per Markdown section; the section's text is the model answer to edit."""
     if not notes.is_file():
         raise QuizError(f"{notes}: no such file")
-    if not re.match(r"^[a-z0-9-]+$", topic):
-        raise QuizError("a topic name is lowercase letters, digits and '-'")
-    sections: list[tuple[str, list[str]]] = []
-    for line in notes.read_text(encoding="utf-8").splitlines():
-        match = HEADING.match(line)
-        if match:
-            sections.append((match.group(2), []))
-        elif sections and line.strip():
-            sections[-1][1].append(line.strip())
-    sections = [(title, body) for title, body in sections if body]
-    if not sections:
+    if not importing.TOPIC.match(topic):
+        raise QuizError(f"{topic!r}: a topic name is lowercase letters and digits, words joined by '-'")
+    if topic in builtin_bank_paths() or topic in TOPICS:
+        raise QuizError(f"{topic!r} is a built-in topic: pick a name of your own (e.g. my-{topic})")
+    parts = importing.sections(notes.read_text(encoding="utf-8", errors="replace"))
+    if not parts:
         raise QuizError(f"{notes}: no Markdown section (# heading followed by text) found")
-    questions = []
-    for index, (title, body) in enumerate(sections, start=1):
-        answer = "\n".join(body)
-        questions.append({
-            "id": f"{topic}.import-{index}", "type": "open", "difficulty": 2, "tags": ["imported"],
-            "source": {"note": notes.name, "section": title},
-            "prompt": {"en": f"Explain: {title}", "zh": f"请解释：{title}"},
-            "answer": {"en": answer, "zh": answer},
-            "key_points": [{"en": line, "zh": line} for line in body[:5]],
-        })
-    bank = {"topic": topic, "title": {"en": topic, "zh": topic}, "questions": questions}
-    target = environment.output_file(out) if out else environment.workspace() / "questions" / f"{topic}.yaml"
+    target = environment.output_file(out) if out else environment.user_banks() / f"{topic}.yaml"
+    backup = _keep_previous(target, force)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(yaml.safe_dump(bank, allow_unicode=True, sort_keys=False, width=100), encoding="utf-8")
-    render.console.print(f"wrote {len(questions)} open questions to {target}")
-    if topic not in TOPICS:
-        render.console.print("[dim]edit the text, then copy it into questions/ and run `quiz validate`; "
-                             "sources outside notes/sections.yaml are reported there[/]")
+    data = importing.bank(topic, notes.name, parts)
+    target.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100), encoding="utf-8")
+    render.console.print(f"wrote {len(parts)} open questions (English only) to {escape(str(target))}")
+    if backup:
+        render.console.print(f"[yellow]the previous file was saved as {escape(str(backup))}[/]")
+    if target.parent == environment.user_banks():
+        render.console.print(f"[dim]edit it, then: quiz validate {escape(str(target))} · quiz ask --topic {topic}[/]")
+    else:
+        render.console.print(f"[dim]quiz uses the banks in {escape(str(environment.user_banks()))}: "
+                             "move it there to be asked its questions[/]")
+
+
+def _keep_previous(target: Path, force: bool) -> Path | None:
+    """Never overwrite a bank the user may have edited, unless ``force``; then keep a copy beside it."""
+    if not target.exists():
+        return None
+    if not force:
+        raise QuizError(f"{target} exists (with your edits?): pass --force to replace it (a backup is kept)")
+    backup = target.with_name(f"{target.name}.{environment.now().strftime('%Y%m%d-%H%M%S')}.bak")
+    shutil.copy2(target, backup)
+    return backup
 
 
 def _html(value: str) -> str:

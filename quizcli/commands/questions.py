@@ -33,7 +33,8 @@ def topic_rows(store: Store) -> list[dict]:
         answered, right = answers.get(bank.topic, (0, 0))
         rows.append({"topic": bank.topic, "title": bank.title, "questions": len(bank.questions),
                      "by_type": {t: by_type.get(t, 0) for t in TYPES}, "seen": seen[bank.topic],
-                     "accuracy": round(right / answered, 3) if answered else None})
+                     "accuracy": round(right / answered, 3) if answered else None,
+                     "languages": list(bank.languages)})
     return rows
 
 
@@ -52,7 +53,8 @@ def topics(as_json: bool) -> None:
         table.add_column(column, justify="left" if column in ("topic", "title") else "right", no_wrap=True)
     for row in rows:
         accuracy = f"{row['accuracy']:.0%}" if row["accuracy"] is not None else "–"
-        table.add_row(row["topic"], *([text(row["title"], lang)] if wide else []), str(row["questions"]),
+        only = "" if len(row["languages"]) > 1 else f" [dim]({', '.join(row['languages'])} only)[/]"
+        table.add_row(row["topic"] + only, *([text(row["title"], lang)] if wide else []), str(row["questions"]),
                       *(str(row["by_type"][t]) for t in TYPES), f"{row['seen']}/{row['questions']}", accuracy)
     render.console.print(table)
 
