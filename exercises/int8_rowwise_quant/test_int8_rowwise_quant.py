@@ -172,3 +172,16 @@ def test_speed_large_matrix(solution, record_property):
         s = x.float().abs().amax(dim=-1, keepdim=True) / 127
         return torch.round(x.float() / s).to(torch.int8), s
     record_property("note", speed_note(lambda: solution.quantize_rowwise(x), torch_version))
+
+
+def test_variant_rows(solution, variant):
+    # A review may ask rows of tiny values or a wide matrix with one outlier per row; the core run: (5, 60).
+    require_memory_safe()
+    rows, cols = variant.get("rows", 5), variant.get("cols", 60)
+    x = make((rows, cols), seed=94, scale=variant.get("scale", 2.0))
+    if variant.get("outlier"):
+        x[:, 0] = variant["outlier"]  # one large value per row sets the scale: the rest quantise coarsely
+    q, scale = solution.quantize_rowwise(x)
+    assert_close(scale, reference(x)[1], rtol=1e-6, atol=0, name=f"scale ({rows}, {cols})", dtype="float32",
+                 mistakes={"scale from max(x) instead of max(|x|)": x.double().amax(dim=-1) / 127})
+    check_q(q, x, f"q ({rows}, {cols})")
