@@ -1,12 +1,15 @@
 """Hidden suite for rmsnorm_fwd: RMSNorm forward kernel (Triton interpreter on CPU, full sizes on a GPU)."""
 
-from quizcli.testing_kernels import (DEVICE, INTERPRETER, assert_launched, guarded, launch_counter,  # noqa: I001
-                                     padded, require_memory_safe, sizes, speed_note)
+from quizcli.testing_kernels import (DEVICE, INTERPRETER, assert_kernel_did_the_work, assert_launched,  # noqa: I001
+                                     assert_within_ulps, guarded, launch_counter, padded, require_memory_safe,
+                                     sizes, speed_note)
 
 import pytest
 import torch
 
-from quizcli.testing import assert_close
+from quizcli.testing import assert_close, mistake_labels
+
+LABELS = mistake_labels(__file__)
 
 SHAPES = sizes([(1, 1), (3, 7), (5, 100), (4, 1000), (2, 3, 33)],
                [(1, 1), (3, 7), (5, 100), (64, 1000), (4, 33, 4097), (4096, 781)])
@@ -40,9 +43,10 @@ def wrong_centred(x, w, eps):
 
 
 def mistakes(x, w, eps):
-    return {"mean of x² divided by BLOCK_SIZE instead of n_cols": wrong_block_mean(x, w, eps),
-            "eps added outside the square root": wrong_eps_outside(x, w, eps),
-            "row mean subtracted first (that is LayerNorm, not RMSNorm)": wrong_centred(x, w, eps)}
+    block = 1 << (x.shape[-1] - 1).bit_length()
+    return {LABELS["mean_over_block_size"]: wrong_block_mean(x, w, eps) if block > x.shape[-1] else None,
+            LABELS["eps_outside_sqrt"]: wrong_eps_outside(x, w, eps),
+            LABELS["centred_like_layernorm"]: wrong_centred(x, w, eps)}
 
 
 # Guarded tests first: an unmasked store there hits a guard region, not someone else's memory.
@@ -90,8 +94,38 @@ def test_eps_inside_the_square_root(solution):
     x, w = make((3, 50), seed=4, scale=1e-3)
     out = solution.rmsnorm(x, w, 1e-4)
     assert_close(out, reference(x, w, 1e-4), rtol=1e-4, atol=1e-5, name="rmsnorm with eps=1e-4",
-                 mistakes={"eps added outside the square root: x / (sqrt(mean(x²)) + eps)":
-                           wrong_eps_outside(x, w, 1e-4)})
+                 mistakes={LABELS["eps_outside_sqrt"]: wrong_eps_outside(x, w, 1e-4)})
+
+
+def test_default_eps_is_1e_6(solution):
+    """rms ≈ 1e-3, so mean(x²) ≈ 1e-6: the default eps = 1e-6 changes the result by about 30 %."""
+    require_memory_safe()
+    x, w = make((3, 50), seed=14, scale=1e-3)
+    out = solution.rmsnorm(x, w)
+    assert_close(out, reference(x, w, 1e-6), rtol=1e-4, atol=1e-5, name="rmsnorm(x, weight) with the default eps",
+                 mistakes={LABELS["default_eps_wrong"]: reference(x, w, 1e-5)})
+
+
+def test_non_contiguous_3d_input(solution):
+    """x = a transposed (B, L, n) view: its rows are not evenly spaced, so reshape (a copy) rather than view."""
+    require_memory_safe()
+    base, w = make((5, 3, 40), seed=15)
+    x = base.transpose(0, 1)
+    assert not x.is_contiguous()
+    out = solution.rmsnorm(x, w, 1e-6)
+    assert tuple(out.shape) == tuple(x.shape), f"shape {tuple(out.shape)}, expected {tuple(x.shape)} (like x)"
+    assert_close(out, reference(x, w, 1e-6), rtol=1e-5, atol=1e-5, name="rmsnorm of a transposed 3-D view")
+
+
+def test_every_output_element_comes_from_the_kernel(solution):
+    require_memory_safe()
+    x, w = make((6, 70), seed=16)
+    x = padded(x, row_pad=3)
+    out = torch.zeros(6, 70, device=DEVICE)
+    assert_kernel_did_the_work(solution, lambda: solution.rmsnorm(x, w, 1e-6, out=out), inputs=(x, w), names=["out"])
+    x3, _ = make((2, 3, 70), seed=17)
+    assert_kernel_did_the_work(solution, lambda: solution.rmsnorm(x3, w, 1e-6), inputs=(x3, w),
+                               names=["rmsnorm(x, weight) of a 3-D x"])
 
 
 def test_not_centred(solution):
@@ -100,7 +134,7 @@ def test_not_centred(solution):
     x, w = make((4, 30), seed=5, shift=3.0)
     out = solution.rmsnorm(x, w, 1e-6)
     assert_close(out, reference(x, w, 1e-6), rtol=1e-5, atol=1e-5, name="rmsnorm of shifted rows",
-                 mistakes={"row mean subtracted first (that is LayerNorm, not RMSNorm)": wrong_centred(x, w, 1e-6)})
+                 mistakes={LABELS["centred_like_layernorm"]: wrong_centred(x, w, 1e-6)})
 
 
 def test_zero_row_gives_zero_not_nan(solution):
@@ -121,7 +155,7 @@ def test_float16_wide_rows_accumulate_in_float32(solution):
     assert out.dtype == torch.float16, f"dtype {out.dtype}, expected float16 (the input's dtype)"
     assert bad < out.numel() // 10, (f"{bad} of {out.numel()} outputs are 0/inf/NaN: the sum of squares overflowed "
                                      "float16; convert x to float32 (x.to(tl.float32)) before squaring and summing")
-    assert_close(out, reference(x, w, 1e-6), rtol=3e-3, atol=3e-3, name="rmsnorm (float16)", dtype="float16")
+    assert_within_ulps(out, reference(x, w, 1e-6), name="rmsnorm (float16, float32 inside: within 1 ulp)")
 
 
 def test_kernel_is_launched(solution):
