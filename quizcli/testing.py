@@ -52,7 +52,9 @@ def assert_close(actual: Any, expected: Any, *, rtol: float = 1e-5, atol: float 
     """Fail with shapes, dtypes, tolerance, the largest errors and their index.
 
     ``dtype``: the dtype name the result must have (e.g. "float32").
-    ``mistakes``: known wrong answers by name; a result that matches one is named in the message.
+    ``mistakes``: known wrong answers by name; a result that matches one is named in the message. A value may be
+    a function of no arguments: it is called only when the check fails (suites whose wrong answers cost a
+    forward pass each stay fast on a passing solution).
     """
     if actual is None:
         raise AssertionError(f"{name}: got None (did you forget to return it?)")
@@ -99,6 +101,7 @@ def _named_mistake(actual: Any, expected: Any, mistakes: Mapping[str, Any] | Non
     """The first known mistake the result matches at the test's own tolerance and the right answer does not
     (a mistake that coincides with the right answer on this input says nothing about the result)."""
     for label, wrong in (mistakes or {}).items():
+        wrong = wrong() if callable(wrong) else wrong
         if (wrong is not None and is_close(actual, wrong, rtol=rtol, atol=atol)
                 and not is_close(expected, wrong, rtol=rtol, atol=atol)):
             if getattr(label, "id", ""):

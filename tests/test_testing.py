@@ -46,6 +46,20 @@ def test_a_mistake_that_equals_the_right_answer_on_this_input_is_never_named():
     assert "known mistake" not in message
 
 
+def test_a_mistake_given_as_a_function_is_computed_only_when_the_check_fails():
+    calls = []
+
+    def wrong():
+        calls.append(1)
+        return np.array([2.0])
+
+    assert_close(np.array([1.0]), np.array([1.0]), mistakes={label("double", "doubled"): wrong})
+    assert calls == []
+    message = failure([2.0], [1.0], rtol=1e-9, atol=0, mistakes={label("double", "doubled"): wrong})
+    assert "known mistake: doubled" in message
+    assert calls == [1]
+
+
 def test_got_and_expected_have_enough_digits_to_differ():
     message = failure([1.00000012], [1.00000011], rtol=1e-12, atol=0)
     assert "got 1.00000012, expected 1.00000011" in message
