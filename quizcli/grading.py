@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import hashlib
+import hmac
 from dataclasses import asdict, dataclass, field
 
 OUTCOMES = ("passed", "failed", "error", "skipped", "timeout")
@@ -89,11 +91,47 @@ def banned_uses(source: str, banned: list[str]) -> list[tuple[int, str]]:
     return sorted(hits)
 
 
+GRADER = ("quizcli", "_pytest", "pluggy")  # grader and pytest internals: a solution has no reason to import them
+_GRADER_TEXT = ("quizcli", "_pytest", "suite_plugin", "QUIZ_")
+
+
+def tampering_uses(source: str) -> list[tuple[int, str]]:
+    """``(line, what)`` for each import of the grader or pytest, and each string that names them (a way to reach
+    them through ``sys.modules`` or ``importlib``): a solution that does this is talking to the grader."""
+    hits = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            names = [node.module or ""]
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            names = [word for word in _GRADER_TEXT if word in node.value]
+            hits += [(node.lineno, f"the string {word!r}") for word in names]
+            continue
+        else:
+            continue
+        hits += [(node.lineno, f"import {name}") for name in names if name.split(".")[0] in GRADER]
+    return sorted(set(hits))
+
+
 def rejected(slug: str, outcome: str, name: str, message: str, verdict: str) -> GradeResult:
     return GradeResult(slug, False, 0.0, [TestResult(name, outcome, message)], verdict, message)
 
 
 # --- after running: the records streamed by quizcli.suite_plugin ---
+
+def sign(key: bytes, line: str) -> str:
+    """The signature of one record line of the result channel (written by suite_plugin, checked by runner)."""
+    return hmac.new(key, line.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+
+def tampering(records: list[dict]) -> str:
+    """What the records say the solution did to the grader: a line it wrote into the result channel (not
+    signed by the plugin: kind "forged"), or what the plugin's guards saw (kind "tampering"); "" if nothing."""
+    if any(r.get("kind") == "forged" for r in records):
+        return "a record in the result channel was not written by the grader"
+    return "; ".join(dict.fromkeys(w for r in records if r.get("kind") == "tampering" for w in r.get("what", [])))
+
 
 def _test_name(nodeid: str) -> str:
     return nodeid.split("::", 1)[-1]
@@ -138,8 +176,11 @@ def assemble(slug: str, records: list[dict], *, finished: bool, timed_out: bool,
     # "skipped" from the plugin only ever means a skip the suite declared (e.g. GPU-only tests on a CPU)
     all_passed = (len(tests) == len(expected) and any(t.outcome == "passed" for t in tests)
                   and all(t.outcome in ("passed", "skipped") for t in tests))
-    passed = finished and not timed_out and all_passed
-    if passed:
+    tampered = tampering(records)
+    passed = finished and not timed_out and all_passed and not tampered
+    if tampered:
+        verdict, message = "rejected", f"rejected: tampering ({tampered})"
+    elif passed:
         skipped = sum(t.outcome == "skipped" for t in tests)
         verdict, message = "passed", f"all {len(tests) - skipped} tests passed" + (
             f" ({skipped} skipped on this machine)" if skipped else "")

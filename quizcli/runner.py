@@ -7,8 +7,10 @@ what it learned and stays in control. Everything here is the edge: the verdict i
 
 from __future__ import annotations
 
+import hmac
 import json
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -42,10 +44,11 @@ def _limit_resources() -> None:  # runs in the child before exec
             pass
 
 
-def _child_env(solution: Path, results_fd: int, variant: dict) -> dict[str, str]:
+def _child_env(solution: Path, results_fd: int, variant: dict, key_fd: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("QUIZ_", "PYTEST_"))}
     env.update(THREAD_CAPS)
     env.update(QUIZ_SOLUTION=str(solution), QUIZ_RESULTS_FD=str(results_fd), QUIZ_VARIANT=json.dumps(variant),
+               QUIZ_KEY_FD=str(key_fd),
                PYTHONSAFEPATH="1", PYTEST_DISABLE_PLUGIN_AUTOLOAD="1", PYTHONDONTWRITEBYTECODE="1",
                PYTHONUNBUFFERED="1",
                TMPDIR=str(solution.parent))  # inside the grade's temp folder: removed even when the run is killed
@@ -88,6 +91,11 @@ def precheck(exercise: Exercise, source: str) -> GradeResult | None:
     except SyntaxError as exc:
         return grading.rejected(exercise.slug, "error", "syntax",
                                 f"syntax error on line {exc.lineno}: {exc.msg}", "rejected")
+    tampering = grading.tampering_uses(source)
+    if tampering:
+        where = "; ".join(f"{what} (line {line})" for line, what in tampering)
+        return grading.rejected(exercise.slug, "failed", "tampering", f"rejected: tampering: the solution reaches "
+                                f"for the grader or pytest internals: {where}", "rejected")
     uses = grading.banned_uses(source, exercise.banned)
     if uses:
         lines: dict[str, list[str]] = {}
@@ -124,6 +132,7 @@ def run_suite(exercise: Exercise, solution: Path, timeout: float | None = None,
         shutil.copy(exercise.suite, suite)
         if exercise.mistakes_file.is_file():  # the suite reads its labels from it
             shutil.copy(exercise.mistakes_file, suite.parent / exercise.mistakes_file.name)
+        shutil.copy(exercise.folder / "exercise.yaml", suite.parent / "exercise.yaml")  # the bans, armed at run time
         (folder / "suite" / "pytest.ini").write_text("[pytest]\n")
         workdir = folder / "work"
         workdir.mkdir()
@@ -148,18 +157,23 @@ def run_mistake(exercise: Exercise, mistake: Mistake) -> GradeResult:
 def _run(slug: str, suite: Path, solution: Path, workdir: Path, limit: float, variant: dict,
          on_record=None) -> GradeResult:
     read_fd, write_fd = os.pipe()
+    key = secrets.token_hex(16).encode()  # signs every record: a line the solution writes is not signed
+    key_read, key_write = os.pipe()
+    os.write(key_write, key)
+    os.close(key_write)
     command = [sys.executable, "-m", "pytest", str(suite), "-p", "quizcli.suite_plugin", "-p", "no:cacheprovider",
                "--noconftest", "-o", "addopts=", "-c", str(suite.parent / "pytest.ini"),
                "--rootdir", str(suite.parent), "-q", "-s", "--tb=no", "--assert=plain", "-p", "no:warnings"]
     started = time.monotonic()
-    process = subprocess.Popen(command, cwd=workdir, env=_child_env(solution, write_fd, variant), pass_fds=(write_fd,),
-                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               start_new_session=True, preexec_fn=_limit_resources)
+    process = subprocess.Popen(command, cwd=workdir, env=_child_env(solution, write_fd, variant, key_read),
+                               pass_fds=(write_fd, key_read), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_limit_resources)
     os.close(write_fd)
+    os.close(key_read)
     lines: list[bytes] = []
     output: list[bytes] = []
     arrivals = [started]  # when each record came: a test that hangs has run since the last one
-    feed = _record_feed(arrivals, on_record)
+    feed = _record_feed(arrivals, on_record, key)
     readers = [threading.Thread(target=_drain, args=(os.fdopen(read_fd, "rb"), lines, feed), daemon=True),
                threading.Thread(target=_drain, args=(process.stdout, output), daemon=True)]
     for reader in readers:
@@ -178,7 +192,7 @@ def _run(slug: str, suite: Path, solution: Path, workdir: Path, limit: float, va
     for reader in readers:
         reader.join(timeout=5)
     duration = time.monotonic() - started
-    records = _records(b"".join(lines))
+    records = _records(b"".join(lines), key)
     finished = any(r.get("kind") == "__quiz_session_finished__" for r in records)
     text = b"".join(output).decode("utf-8", errors="replace")
     result = grading.assemble(slug, records, finished=finished, timed_out=timed_out, timeout=limit,
@@ -190,7 +204,7 @@ def _run(slug: str, suite: Path, solution: Path, workdir: Path, limit: float, va
     return result
 
 
-def _record_feed(arrivals: list[float], on_record):
+def _record_feed(arrivals: list[float], on_record, key: bytes):
     """A consumer of results-pipe chunks: notes when each complete record line arrives and hands it on."""
     pending = bytearray()
 
@@ -198,7 +212,7 @@ def _record_feed(arrivals: list[float], on_record):
         pending.extend(chunk)
         *complete, rest = bytes(pending).split(b"\n")
         pending[:] = rest
-        for record in _records(b"\n".join(complete)):
+        for record in _records(b"\n".join(complete), key):
             arrivals.append(time.monotonic())
             if on_record is not None:
                 try:
@@ -208,13 +222,17 @@ def _record_feed(arrivals: list[float], on_record):
     return feed
 
 
-def _records(raw: bytes) -> list[dict]:
+def _records(raw: bytes, key: bytes) -> list[dict]:
+    """The plugin's records; a complete line without the plugin's signature becomes ``{"kind": "forged"}``."""
     records = []
     for line in raw.decode("utf-8", errors="replace").splitlines():
+        text, _, signature = line.rpartition("\t")
         try:
-            record = json.loads(line)
+            record = json.loads(text or line)
         except json.JSONDecodeError:
             continue  # a partial line written as the process died
-        if isinstance(record, dict):
-            records.append(record)
+        if not isinstance(record, dict):
+            continue
+        signed = bool(text) and hmac.compare_digest(signature, grading.sign(key, text))
+        records.append(record if signed else {"kind": "forged"})
     return records

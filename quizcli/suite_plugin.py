@@ -3,7 +3,10 @@
 It hands the user's module to the suite through the ``solution`` fixture and, when the grader
 passes a results pipe (``QUIZ_RESULTS_FD``), streams one JSON line per test to it and a sentinel
 at the end. The grader trusts only that channel: a solution that exits early never writes the
-sentinel, so it cannot pass by quitting.
+sentinel, so it cannot pass by quitting. Each line is signed with a key the grader sends through a
+second pipe (``QUIZ_KEY_FD``, read and closed before the solution is imported): a line the user's
+code writes into the channel is not signed and ends the grade as tampering. Before the solution is
+imported, ``quizcli.guard`` arms the exercise's bans and the tampering checks.
 """
 
 from __future__ import annotations
@@ -16,14 +19,18 @@ import time
 
 import pytest
 
+from . import guard
+from .grading import sign
+
 MESSAGE_LIMIT = 800
 SENTINEL = "__quiz_session_finished__"
-_channel = None
+_opened = False  # the result channel, once opened, is known only to the signer's closure
 _messages: dict[str, str] = {}
 _variant: dict = {}  # QUIZ_VARIANT, read once at start
 _mistakes: dict[str, list[str]] = {}  # test → ids of the classic mistakes its failure matched
 _timeouts: set[str] = set()  # tests that failed because their own deadline passed (e.g. hung ranks)
 _marked_skips: set[str] = set()  # skips the suite declared (skip/skipif markers): the only skips that count
+_guarded: dict = {}  # once armed: "print", the fingerprint of the grader's and the suite's namespaces
 
 
 def load_solution(path: str):
@@ -54,11 +61,41 @@ def variant() -> dict:
 
 
 @pytest.fixture(scope="session")
-def solution():
+def solution(request):
     path = os.environ.get("QUIZ_SOLUTION")
     if not path:
         pytest.fail("QUIZ_SOLUTION is not set: no solution file to test", pytrace=False)
+    _arm_guards(request.config, request.session)
     return load_solution(path)
+
+
+def _arm_guards(config, session) -> None:
+    """Bans and tampering checks, armed once before the solution is imported (see quizcli.guard)."""
+    from .environment import content_root
+
+    if _guarded:
+        return
+    suite_dir = str(config.rootpath)
+    allowed = (suite_dir + os.sep, os.path.dirname(os.path.abspath(__file__)) + os.sep)
+    manifest = config.rootpath / "exercise.yaml"
+    if manifest.is_file():
+        from . import yamlio
+
+        guard.install_bans(list((yamlio.load(manifest) or {}).get("banned") or []), allowed)
+    root = content_root()
+    guard.watch_content((str(root / "solutions") + os.sep, str(root / "exercises") + os.sep), allowed)
+    suites = list({id(item.module): item.module for item in session.items if hasattr(item, "module")}.values())
+    # The checks are kept here as well, so replacing them in quizcli.guard does not switch them off.
+    _guarded.update(suites=suites, print=guard.fingerprint(suites), fingerprint=guard.fingerprint,
+                    replaced=guard.replaced, violations=guard.VIOLATIONS)
+
+
+def _tampering() -> list[str]:
+    """What the solution did to the grader since the guards were armed (nothing before that)."""
+    if not _guarded:
+        return []
+    changed = _guarded["replaced"](_guarded["print"], _guarded["fingerprint"](_guarded["suites"]))
+    return list(_guarded["violations"]) + [f"the solution replaced {name}" for name in changed[:3]]
 
 
 def _matched_mistakes() -> list[str]:
@@ -89,19 +126,32 @@ def describe_exception(exc: BaseException) -> str:
     return _short(f"{type(exc).__name__}: {exc}")
 
 
-def _send(record: dict) -> None:
-    if _channel is not None:
-        _channel.write(json.dumps(record) + "\n")
-        _channel.flush()
+def _signer(channel, key: bytes):
+    """A sender that keeps the channel and the key in its closure, not in module attributes."""
+    def send(record: dict) -> None:
+        line = json.dumps(record)
+        channel.write(f"{line}\t{sign(key, line)}\n")
+        channel.flush()
+    return send
+
+
+def _send(record: dict) -> None:  # replaced by a signer once the channel is open
+    pass
 
 
 def pytest_configure(config):
-    global _channel
-    fd = os.environ.get("QUIZ_RESULTS_FD")
-    if fd and _channel is None:
-        _channel = os.fdopen(int(fd), "w", buffering=1, closefd=False)
+    global _opened, _send
+    fd, key_fd = os.environ.get("QUIZ_RESULTS_FD"), os.environ.get("QUIZ_KEY_FD")
+    if fd and not _opened:
+        _opened = True
+        key = b""
+        if key_fd:
+            key = os.read(int(key_fd), 256)
+            os.close(int(key_fd))
+        _send = _signer(os.fdopen(int(fd), "w", buffering=1, closefd=False), key)
         # Keep the pipe away from the user's code: it sees no QUIZ_* variables.
         os.environ.pop("QUIZ_RESULTS_FD", None)
+        os.environ.pop("QUIZ_KEY_FD", None)
     _variant.update(json.loads(os.environ.pop("QUIZ_VARIANT", "") or "{}"))
 
 
@@ -113,7 +163,12 @@ def pytest_runtest_makereport(item, call):
     if report.skipped and call.when == "setup" and marked is not None:
         _marked_skips.add(item.nodeid)
     matched = _matched_mistakes()  # cleared after every phase, so a test only reports its own
-    if call.excinfo is not None and report.failed:
+    tampered = _tampering()
+    if tampered:
+        report.outcome = "failed"
+        _messages[item.nodeid] = f"rejected: tampering ({'; '.join(tampered)})"
+        _send({"kind": "tampering", "nodeid": item.nodeid, "what": tampered})
+    elif call.excinfo is not None and report.failed:
         _messages[item.nodeid] = describe_exception(call.excinfo.value)
         _mistakes[item.nodeid] = matched
         if type(call.excinfo.value).__name__ == "RanksTimedOut":

@@ -102,11 +102,16 @@ def _is_library(filename: str) -> bool:
             or f"{os.sep}site-packages{os.sep}" in filename)
 
 
-def _last_user_frame(tb) -> str:
+def _suite_file(worker) -> str:
+    """The hidden suite's file (where the worker is defined): its lines are never shown to the learner."""
+    return getattr(getattr(worker, "__code__", None), "co_filename", "")
+
+
+def _last_user_frame(tb, suite_file: str = "") -> str:
     """`file:line in func: code` for the innermost frame outside libraries, the stdlib and this module."""
     frames = traceback.extract_tb(tb)
-    user = [f for f in frames if not _is_library(f.filename)]
-    frame = (user or frames or [None])[-1]
+    user = [f for f in frames if not _is_library(f.filename) and f.filename != suite_file]
+    frame = (user or [None])[-1]  # never a frame of the hidden suite or of a library
     if frame is None:
         return ""
     return f"{os.path.basename(frame.filename)}:{frame.lineno} in {frame.name}: {(frame.line or '').strip()}"
@@ -142,7 +147,7 @@ def _child(rank: int, world_size: int, store: str, pg_timeout: float, conn, work
         text = "\n".join(str(exc).strip().splitlines()[:6])
         text = text if len(text) <= 600 else text[:599] + "…"
         message = pickle.dumps(("error", time.monotonic(), type(exc).__name__, text,
-                                _last_user_frame(exc.__traceback__)))
+                                _last_user_frame(exc.__traceback__, _suite_file(worker))))
     try:
         conn.send_bytes(message)
         if ok:  # wait for the others before leaving, so no unread message is cut off by our exit
@@ -175,11 +180,10 @@ def _stack(tmp: str, rank: int) -> list[tuple[str, int, str]]:
 
 
 def _where_blocked(frames, suite_file: str) -> tuple[str, str]:
-    """(the torch.distributed function it was in or "", the innermost line of the user's or suite's code)."""
+    """(the torch.distributed function it was in or "", the innermost line of the user's code or "")."""
     call = next((func for file, _, func in frames if file.endswith("distributed_c10d.py")), "")
-    own = [f for f in frames if not _is_library(f[0])]
-    user = next((f for f in own if f[0] != suite_file), own[0] if own else None)
-    if user is None:
+    user = next((f for f in frames if not _is_library(f[0]) and f[0] != suite_file), None)
+    if user is None:  # only library and suite frames: the suite's lines are not shown
         return call, ""
     file, line, func = user
     code = linecache.getline(file, line).strip()
@@ -220,8 +224,7 @@ def _deadlock_hint(blocked: dict[int, tuple[str, str]], finished: list[int]) -> 
 def _timed_out(procs, pending: list[int], finished: list[int], tmp: str, worker, world_size: int,
                timeout: float) -> RanksTimedOut:
     stacks = _collect_stacks(procs, pending, tmp)
-    suite_file = getattr(getattr(worker, "__code__", None), "co_filename", "")
-    blocked = {r: _where_blocked(stacks.get(r, []), suite_file) for r in pending}
+    blocked = {r: _where_blocked(stacks.get(r, []), _suite_file(worker)) for r in pending}
     lines = [f"deadlock: {_plural(pending)} did not finish within {timeout:g} s (all {world_size} ranks were killed)"]
     for rank, (call, line) in blocked.items():
         what = f"blocked in {call}" if call else "not in a torch.distributed call"

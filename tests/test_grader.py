@@ -34,6 +34,12 @@ EXPECTED = {
     "skip_at_import": ("failed", "tried to skip or stop the tests"),
     "skip_in_function": ("failed", "skipped by code under test"),
     "pytest_exit": ("failed", "stopped during this test"),
+    # tampering: never a pass (the threat model is in the README)
+    "reads_reference": ("rejected", "rejected: tampering (the solution opened adam.py"),
+    "forges_records": ("rejected", "not written by the grader"),
+    "disarms_helpers": ("rejected", "the solution replaced quizcli.guard.replaced"),
+    "imports_grader": ("rejected", "import quizcli.testing (line 1)"),
+    "banned_by_identity": ("failed", "banned call math.prod"),
 }
 
 
