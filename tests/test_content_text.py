@@ -38,3 +38,16 @@ def test_usual_chinese_terms_and_ascii_x_are_accepted(typed, accepted):
 @pytest.mark.parametrize("typed, accepted", [("全收集", "全归约"), ("max", "ma×"), ("x", "3")])
 def test_other_words_still_differ(typed, accepted):
     assert not _matches(typed, [accepted])
+
+
+def test_no_question_refers_the_user_to_notes_they_never_saw():
+    """State the fact ("a common claim is …; in fact …"), never "the note says"."""
+    import re
+
+    from quizcli.content import builtin_bank_paths, load_bank, text
+
+    mention = re.compile(r"\b(the|source)\s+notes?\b|\bnote's\b|笔记", re.I)
+    found = [(q["id"], key) for path in builtin_bank_paths().values() for q in load_bank(path).questions
+             for key in ("prompt", "answer", "explanation") for lang in ("en", "zh")
+             if mention.search(text(q.get(key), lang))]
+    assert not found, found[:20]

@@ -40,10 +40,10 @@ def _targets(paths: list[Path]) -> tuple[list[Path], list[Path]]:
 def validate(paths: list[Path], as_json: bool, coverage: bool) -> int:
     banks, exercises = _targets(paths)
     report = validate_paths(banks, exercises)
-    builtin = builtin_bank_paths()
+    builtin, yours = builtin_bank_paths(), environment.user_banks().resolve()
     report.errors += [Problem(str(path), 1, f"'{path.stem}' is a built-in topic: this bank of yours is ignored; "
                                             "rename it (file and topic)")
-                      for path in banks if path.stem in builtin and path != builtin[path.stem]]
+                      for path in banks if path.stem in builtin and path.resolve().parent == yours]
     payload = report.to_json()
     if coverage:
         payload["uncovered"] = report.uncovered()
