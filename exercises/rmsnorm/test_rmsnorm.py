@@ -3,35 +3,28 @@
 import pytest
 import torch
 
-from quizcli.testing import assert_close
+from quizcli.testing import assert_close, mistake_labels
 
 F64 = torch.float64
-LABELS = {
-    "layernorm": "mean subtracted first (that is LayerNorm, not RMSNorm)",
-    "eps_outside": "eps added outside the square root: x / (√mean(x²) + eps)",
-    "dim0": "normalised over the first dimension instead of the last",
-    "dim_m2": "normalised over dimension −2 instead of the last",
-    "sum": "sum of squares instead of their mean",
-    "no_weight": "weight not applied",
-}
+LABELS = mistake_labels(__file__)
 
 
 def ref(x, weight=None, eps=1e-6, mistake=None):
     x = x.double()
-    dim = {"dim0": 0, "dim_m2": -2}.get(mistake, -1)
-    if mistake == "layernorm":
+    dim = {"wrong_dim": 0, "normalised_over_dim_minus_2": -2}.get(mistake, -1)
+    if mistake == "subtracts_mean":
         x = x - x.mean(-1, keepdim=True)
-    ms = (x * x).sum(dim, keepdim=True) if mistake == "sum" else (x * x).mean(dim, keepdim=True)
-    y = x / (ms.sqrt() + eps) if mistake == "eps_outside" else x / (ms + eps).sqrt()
-    if weight is not None and mistake != "no_weight":
+    ms = (x * x).sum(dim, keepdim=True) if mistake == "sum_of_squares" else (x * x).mean(dim, keepdim=True)
+    y = x / (ms.sqrt() + eps) if mistake == "eps_outside_sqrt" else x / (ms + eps).sqrt()
+    if weight is not None and mistake != "weight_not_applied":
         y = y * weight.double()
     return y
 
 
-def mistakes(x, labels=("layernorm", "eps_outside", "dim0", "dim_m2", "sum", "no_weight"), **kw):
+def mistakes(x, labels=("subtracts_mean", "eps_outside_sqrt", "wrong_dim", "normalised_over_dim_minus_2", "sum_of_squares", "weight_not_applied"), **kw):
     out = {}
     for m in labels:
-        if m in ("dim0", "dim_m2") and x.dim() < 2:
+        if m in ("wrong_dim", "normalised_over_dim_minus_2") and x.dim() < 2:
             continue
         try:
             out[LABELS[m]] = ref(x, mistake=m, **kw)
@@ -78,7 +71,7 @@ def test_does_not_subtract_the_mean(solution):
     g = torch.Generator().manual_seed(5)
     x = 10.0 + 0.5 * torch.randn(3, 6, generator=g, dtype=F64)
     assert_close(norm(x), ref(x), rtol=1e-10, atol=1e-12, name="RMSNorm of rows ≈ 10 + noise",
-                 mistakes=mistakes(x, labels=("layernorm", "sum", "eps_outside")))
+                 mistakes=mistakes(x, labels=("subtracts_mean", "sum_of_squares", "eps_outside_sqrt")))
 
 
 def test_normalises_over_the_last_dimension_only(solution):
@@ -99,7 +92,7 @@ def test_mean_of_squares_not_sum(solution):
     norm, _ = make(solution, 16, dtype=F64)
     x = torch.randn(2, 16, generator=torch.Generator().manual_seed(8), dtype=F64)
     assert_close(norm(x), ref(x), rtol=1e-10, atol=1e-12, name="RMSNorm(16) output",
-                 mistakes=mistakes(x, labels=("sum", "layernorm")))
+                 mistakes=mistakes(x, labels=("sum_of_squares", "subtracts_mean")))
 
 
 @pytest.mark.parametrize("scale,eps", [(1e-3, 1e-6), (0.05, 1e-2)])
@@ -109,7 +102,7 @@ def test_eps_is_inside_the_square_root(solution, scale, eps):
     x = scale * torch.randn(3, 8, generator=torch.Generator().manual_seed(9), dtype=F64)
     assert_close(norm(x), ref(x, eps=eps), rtol=1e-9, atol=1e-12,
                  name=f"RMSNorm(eps={eps}) of inputs of size ~{scale}",
-                 mistakes=mistakes(x, eps=eps, labels=("eps_outside", "layernorm", "sum")))
+                 mistakes=mistakes(x, eps=eps, labels=("eps_outside_sqrt", "subtracts_mean", "sum_of_squares")))
 
 
 def test_zero_input_gives_zeros_not_nan(solution):
@@ -172,3 +165,26 @@ def test_variant_eps_and_scale(solution, variant):
     x = scale * torch.randn(3, 4, dim, generator=torch.Generator().manual_seed(72), dtype=F64)
     assert_close(norm(x), ref(x, w, eps), rtol=1e-10, atol=1e-12, dtype="float64",
                  name=f"RMSNorm({dim}, eps={eps}) on inputs of scale {scale}", mistakes=mistakes(x, weight=w, eps=eps))
+
+
+# --- defaults and precision rules ----------------------------------------------------------------------------
+
+def test_default_eps_is_1e_minus_6(solution):
+    # Inputs of size ~1e-4: mean(x²) ~ 1e-8, so the default eps (1e-6) dominates and any other default shows.
+    norm = solution.RMSNorm(8).double()
+    x = 1e-4 * torch.randn(3, 8, generator=torch.Generator().manual_seed(73), dtype=F64)
+    assert_close(norm(x), ref(x, eps=1e-6), rtol=1e-9, atol=1e-15, name="RMSNorm(8) (default eps) on inputs ~1e-4",
+                 mistakes={LABELS["default_eps_wrong"]: ref(x, eps=1e-5), **mistakes(x, eps=1e-6)})
+
+
+@pytest.mark.parametrize("dtype,ulp", [(torch.float16, 2.0 ** -10), (torch.bfloat16, 2.0 ** -7)],
+                         ids=["float16", "bfloat16"])
+def test_half_inputs_are_computed_in_float32(solution, dtype, ulp):
+    # Computed in float32 and rounded once, every element is within half a unit in the last place of the exact
+    # result; statistics accumulated in half precision miss that on some of 4096 elements.
+    norm, w = make(solution, 64, seed=74, dtype=torch.float32)
+    x = torch.randn(64, 64, generator=torch.Generator().manual_seed(75)).to(dtype)
+    out = norm(x)
+    assert out.dtype == dtype, f"output dtype {out.dtype}, expected {dtype}"
+    assert_close(out, ref(x, w), rtol=ulp / 2 * 1.02, atol=0, name=f"{dtype} output (within ½ ulp of the exact value)",
+                 mistakes=mistakes(x, weight=w))
