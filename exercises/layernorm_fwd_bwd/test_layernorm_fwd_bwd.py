@@ -1,13 +1,16 @@
 """Hidden suite for layernorm_fwd_bwd: LayerNorm forward + backward kernels vs torch autograd in float64."""
 
-from quizcli.testing_kernels import (DEVICE, INTERPRETER, assert_launched, guarded, launch_counter,  # noqa: I001
-                                     padded, require_memory_safe, sizes, speed_note)
+from quizcli.testing_kernels import (DEVICE, INTERPRETER, assert_kernel_did_the_work, assert_launched,  # noqa: I001
+                                     assert_within_ulps, guarded, launch_counter, padded, require_memory_safe,
+                                     sizes, speed_note)
 
 import pytest
 import torch
 import torch.nn.functional as F
 
-from quizcli.testing import assert_close
+from quizcli.testing import assert_close, mistake_labels
+
+LABELS = mistake_labels(__file__)
 
 EPS = 1e-5
 SHAPES = sizes([(1, 2), (3, 7), (5, 100), (70, 33), (4, 1000)],
@@ -53,9 +56,9 @@ def fwd_mistakes(x, w, b):
     mean = xd.mean(dim=1, keepdim=True)
     var_unbiased = xd.var(dim=1, unbiased=True, keepdim=True)
     var_padded = (((xd - mean) ** 2).sum(dim=1, keepdim=True) + (block - n) * mean ** 2) / n
-    return {"unbiased variance (n − 1): LayerNorm divides by n":
+    return {LABELS["unbiased_variance"]:
             (xd - mean) / torch.sqrt(var_unbiased + EPS) * w.double() + b.double() if n > 1 else None,
-            "padding lanes counted in the variance (zero x − mean outside the mask)":
+            LABELS["padding_in_variance"]:
             (xd - mean) / torch.sqrt(var_padded + EPS) * w.double() + b.double() if block > n else None}
 
 
@@ -96,7 +99,7 @@ def test_forward_matches_layer_norm(solution, shape, record_property):
     assert_close(y, ref[0], rtol=1e-5, atol=1e-5, name=f"y {shape}", dtype="float32", mistakes=fwd_mistakes(x, w, b))
     assert_close(mean, ref[1], rtol=1e-5, atol=1e-6, name=f"mean {shape}", dtype="float32")
     assert_close(rstd, ref[2], rtol=1e-4, atol=1e-5, name=f"rstd {shape} (1 / sqrt(var + eps))", dtype="float32",
-                 mistakes={"std stored instead of its reciprocal": 1 / ref[2]})
+                 mistakes={"std stored instead of its reciprocal (1 / rstd)": 1 / ref[2]})
     if shape == SHAPES[-1]:
         record_property("note", speed_note(lambda: solution.layernorm_fwd(x, w, b, EPS),
                                            lambda: F.layer_norm(x, (shape[1],), w, b, EPS), label="torch forward"))
@@ -113,12 +116,11 @@ def test_backward_matches_autograd(solution, shape, record_property):
     ref = reference(x, w, b, dy)
     xhat = (x.double() - ref[1][:, None]) * ref[2][:, None]
     assert_close(dx, ref[3], rtol=1e-4, atol=1e-5, name=f"dx {shape}", dtype="float32",
-                 mistakes={"dx = w·dy·rstd: the mean and variance depend on x too":
-                           w.double() * dy.double() * ref[2][:, None]})
+                 mistakes={LABELS["dx_without_mean_terms"]: w.double() * dy.double() * ref[2][:, None]})
     assert_close(dw, ref[4], rtol=1e-4, atol=1e-4, name=f"dweight {shape}", dtype="float32",
-                 mistakes={"dweight = Σ dy (forgot the x̂ factor)": dy.double().sum(dim=0)})
+                 mistakes={LABELS["dw_without_xhat"]: dy.double().sum(dim=0)})
     assert_close(db, ref[5], rtol=1e-4, atol=1e-4, name=f"dbias {shape}", dtype="float32",
-                 mistakes={"dbias = Σ dy · x̂ (swapped with dweight)": (dy.double() * xhat).sum(dim=0)})
+                 mistakes={LABELS["dw_and_db_swapped"]: (dy.double() * xhat).sum(dim=0)})
     if shape == SHAPES[-1]:
         xr = x.detach().requires_grad_(True)
         wr = w.detach().requires_grad_(True)
@@ -165,10 +167,36 @@ def test_float16_inputs(solution):
     y, mean, rstd = forward(solution, x, w, b)
     dx, dw, db = backward(solution, dy, x, w, mean, rstd)
     ref = reference(x, w, b, dy)
-    assert_close(y, ref[0], rtol=5e-3, atol=5e-3, name="y (float16)", dtype="float16")
+    assert y.dtype == torch.float16, f"y: dtype {y.dtype}, expected float16 (the input's dtype)"
+    assert_within_ulps(y, ref[0], name="y (float16, float32 inside: within 1 ulp)")
     assert_close(dx, ref[3], rtol=1e-2, atol=1e-2, name="dx (float16)", dtype="float16")
     assert_close(dw, ref[4], rtol=1e-2, atol=2e-2, name="dweight (float16)", dtype="float16")
     assert_close(db, ref[5], rtol=1e-2, atol=2e-2, name="dbias (float16)", dtype="float16")
+
+
+def test_default_eps_is_1e_5(solution):
+    """Rows with std ≈ 3e-3 (var ≈ 1e-5): the default eps = 1e-5 changes y by about 30 %."""
+    require_memory_safe()
+    x, w, b, dy = make((4, 60), seed=6, scale=3e-3)
+    y, _, rstd = solution.layernorm_fwd(x, w, b)
+    ref = reference(x, w, b, dy)
+    assert_close(rstd, ref[2], rtol=1e-4, atol=0, name="rstd of layernorm_fwd(x, w, b) with the default eps",
+                 mistakes={LABELS["default_eps_wrong"]: reference(x, w, b, dy, eps=1e-6)[2]})
+    assert_close(y, ref[0], rtol=1e-4, atol=1e-5, name="y with the default eps")
+
+
+def test_every_output_element_comes_from_the_kernels(solution):
+    """With the launches skipped nothing may compute y, mean, rstd, dx, dweight or dbias (only summing the
+    kernels' partial sums is allowed)."""
+    require_memory_safe()
+    x, w, b, dy = make((9, 50), seed=7)
+    x = padded(x, row_pad=3)
+    _, mean, rstd = forward(solution, x, w, b)
+    y_out = torch.zeros(9, 50, device=DEVICE)
+    assert_kernel_did_the_work(solution, lambda: solution.layernorm_fwd(x, w, b, EPS, out=y_out), inputs=(x, w, b),
+                               names=["y", "mean", "rstd"])
+    assert_kernel_did_the_work(solution, lambda: solution.layernorm_bwd(dy, x, w, mean, rstd),
+                               inputs=(dy, x, w, mean, rstd), names=["dx", "dweight", "dbias"])
 
 
 def test_both_kernels_are_launched(solution):
