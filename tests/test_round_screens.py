@@ -70,7 +70,7 @@ def test_choices_in_prose_are_translated():
     for q in QUESTIONS:
         zh = text(q["prompt"], "zh")
         for choice in [c for key in ("choices", "items") for c in q.get(key) or [] if isinstance(c, str)]:
-            words = [w for w in re.findall(r"(?<![.\w])[a-z]{3,}\b(?!\()", choice) if w not in zh]
+            words = [w for w in re.findall(r"(?<![.\w-])[a-z]{3,}(?![\w(-])", choice) if w not in zh]
             if len(words) >= 2:
                 untranslated.append((q["id"], choice))
     assert not untranslated, untranslated
