@@ -5,7 +5,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from quizcli.testing import assert_close, expect_value_error
+from quizcli.testing import assert_close, expect_value_error, mistake_labels
 
 
 def pair(v):
@@ -19,22 +19,31 @@ def torch_ref(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
     return out.numpy()
 
 
+LABELS = mistake_labels(__file__)
+
+
 def mistakes(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
+    """The classic wrong answers that torch can compute, by mistake id (those that do not exist are left out)."""
     kw = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
     good = torch_ref(x, w, b, **kw)
-    found = {"kernel flipped (true convolution instead of cross-correlation)":
-             torch_ref(x, w[:, :, ::-1, ::-1].copy(), b, **kw),
-             "output size off by one (missing the + 1 in (H + 2p − d(k−1) − 1)//s + 1)": good[..., :-1, :-1]}
-    try:
-        found["padding ignored"] = torch_ref(x, w, b, **{**kw, "padding": 0})
-    except RuntimeError:
-        pass
-    found["stride ignored (stride 1 used)"] = torch_ref(x, w, b, **{**kw, "stride": 1})
-    try:
-        found["dilation ignored (dilation 1 used)"] = torch_ref(x, w, b, **{**kw, "dilation": 1})
-    except RuntimeError:
-        pass
-    return {k: v for k, v in found.items() if v is not None}
+    found = {"kernel_flipped": lambda: torch_ref(x, w[:, :, ::-1, ::-1].copy(), b, **kw),
+             "output_size_off_by_one": lambda: good[..., :-1, :-1],
+             "padding_ignored": lambda: torch_ref(x, w, b, **{**kw, "padding": 0}),
+             "stride_ignored": lambda: torch_ref(x, w, b, **{**kw, "stride": 1}),
+             "dilation_ignored": lambda: torch_ref(x, w, b, **{**kw, "dilation": 1}),
+             "bias_ignored": lambda: None if b is None else torch_ref(x, w, None, **kw),
+             "groups_interleaved": lambda: None if groups == 1 else torch_ref(
+                 x.reshape(x.shape[0], x.shape[1] // groups, groups, *x.shape[2:]).swapaxes(1, 2).reshape(x.shape),
+                 w, b, **kw)}
+    out = {}
+    for mistake_id, compute in found.items():
+        try:
+            value = compute()
+        except RuntimeError:  # the wrong geometry does not even exist for these sizes
+            continue
+        if value is not None:
+            out[LABELS[mistake_id]] = value
+    return out
 
 
 def data(seed, n, c, h, wd, c_out, kh, kw, groups=1, dtype=np.float64):
@@ -157,3 +166,29 @@ def test_variant_geometry(solution, variant):
     c, c_out = variant.get("c", 4), variant.get("c_out", 6)
     x, w, b = data(41, 2, c, 9, 8, c_out, 3, 3, groups=kw["groups"])
     check(solution, x, w, b, what="conv2d output", **kw)
+
+
+# --- defaults, layouts, degenerate sizes ---------------------------------------------------------------------
+
+def test_defaults_without_bias(solution):
+    x, w, _ = data(70, 1, 3, 6, 5, 2, 3, 2)
+    got = solution.conv2d(x, w)
+    assert_close(got, torch_ref(x, w), rtol=1e-10, atol=1e-10, name="conv2d(x, w) with every default",
+                 mistakes=mistakes(x, w))
+
+
+def test_non_contiguous_inputs(solution):
+    x, w, b = data(71, 2, 3, 7, 6, 4, 3, 3)
+    xt = np.ascontiguousarray(x.transpose(0, 1, 3, 2)).transpose(0, 1, 3, 2)   # same values, Fortran-like strides
+    ws = np.repeat(w, 2, axis=-1)[..., ::2]                                     # same values, strided view
+    check(solution, xt, ws, b, stride=(2, 1), padding=(1, 0), what="conv2d of transposed / strided arrays")
+
+
+def test_groups_read_contiguous_channel_blocks(solution):
+    x, w, b = data(72, 2, 6, 5, 5, 4, 3, 3, groups=2)
+    check(solution, x, w, b, groups=2, padding=1, what="groups=2: output group g reads input channels of block g")
+
+
+def test_one_by_one_kernel_and_single_pixel(solution):
+    x, w, b = data(73, 1, 2, 1, 1, 3, 1, 1)
+    check(solution, x, w, b, what="1×1 kernel on a 1×1 input")
