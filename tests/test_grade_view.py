@@ -39,6 +39,12 @@ def test_verbose_shows_every_failure_in_full():
     assert text.count("summed, not averaged") == 1
 
 
+def test_tests_the_run_never_reached_are_named_after_a_live_run():
+    result = failing(1)
+    result.tests.append(TestResult("test_late", "skipped", "not run: the run had already stopped"))
+    assert "not run after that: test_late" in shown(result, streamed=True)
+
+
 def test_without_live_lines_every_test_is_listed():
     assert "test_ok" in shown(failing(1), streamed=False)
 

@@ -94,6 +94,10 @@ def show_result(result: GradeResult, verbose: bool = False, streamed: bool = Fal
     if not streamed:
         for test in result.tests:
             render.console.print(test_line(test.name, test.outcome, test.duration))
+    else:  # tests the run never reached send no record: say so, or they vanish from the report
+        unreached = [t.name for t in result.tests if t.outcome == "skipped" and t.message.startswith("not run")]
+        if unreached:
+            render.console.print(f"[dim] - not run after that: {escape(', '.join(unreached))}[/]")
     failures = [t for t in result.tests if t.outcome not in ("passed", "skipped")]
     known: Counter = Counter()
     briefly = []
