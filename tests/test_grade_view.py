@@ -7,15 +7,16 @@ import sys
 from quizcli import render
 from quizcli.commands.grade_view import KNOWN_MISTAKE, LiveGrade, show_result
 from quizcli.errors import ExitCode
-from quizcli.grading import GradeResult, TestResult
+from quizcli import grading
+from quizcli.grading import GradeResult
 
 HANGS_ON_THE_THIRD = "def double(xs):\n    while len(xs) == 3:\n        pass\n    return [2 * x for x in xs]\n"
 
 
 def failing(count: int) -> GradeResult:
-    tests = [TestResult(f"test_{i}", "failed", f"values differ at {i}\n  detail {i}\n  {KNOWN_MISTAKE} summed, not averaged")
+    tests = [grading.TestResult(f"test_{i}", "failed", f"values differ at {i}\n  detail {i}\n  {KNOWN_MISTAKE} summed, not averaged")
              for i in range(count)]
-    return GradeResult("ddp_step", False, 3.0, [TestResult("test_ok", "passed"), *tests], "failed", "1 of 6 passed")
+    return GradeResult("ddp_step", False, 3.0, [grading.TestResult("test_ok", "passed"), *tests], "failed", "1 of 6 passed")
 
 
 def shown(result: GradeResult, **options) -> str:
@@ -41,7 +42,7 @@ def test_verbose_shows_every_failure_in_full():
 
 def test_tests_the_run_never_reached_are_named_after_a_live_run():
     result = failing(1)
-    result.tests.append(TestResult("test_late", "skipped", "not run: the run had already stopped"))
+    result.tests.append(grading.TestResult("test_late", "skipped", "not run: the run had already stopped"))
     assert "not run after that: test_late" in shown(result, streamed=True)
 
 
