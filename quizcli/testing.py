@@ -104,10 +104,16 @@ def _named_mistake(actual: Any, expected: Any, mistakes: Mapping[str, Any] | Non
         wrong = wrong() if callable(wrong) else wrong
         if (wrong is not None and is_close(actual, wrong, rtol=rtol, atol=atol)
                 and not is_close(expected, wrong, rtol=rtol, atol=atol)):
-            if getattr(label, "id", ""):
-                MATCHED.append(label.id)
-            return f"\n  this looks like a known mistake: {label}"
+            return known_mistake(label)
     return ""
+
+
+def known_mistake(label: str) -> str:
+    """The message line that names a classic mistake, recording its id for the grade (a Label from
+    ``mistake_labels``). For suites that decide by themselves that a result is that mistake."""
+    if getattr(label, "id", ""):
+        MATCHED.append(label.id)
+    return f"\n  this looks like a known mistake: {label}"
 
 
 class Label(str):

@@ -1,4 +1,4 @@
-"""Messages of the suites' assertions: a mistake is named only when it is the truth; numbers that differ look different."""
+"""Messages of the suites' assertions: a mistake is named only when true; numbers that differ look different."""
 
 import numpy as np
 import pytest
@@ -69,3 +69,8 @@ def test_relative_error_only_where_the_expected_value_is_not_zero():
     assert "rel error" not in failure([1.0, 0.0], [0.0, 0.0], rtol=1e-6, atol=1e-9)
     message = failure([1.0, 3.0], [0.0, 2.0], rtol=1e-6, atol=1e-9)
     assert "largest rel error 0.5 at index (1,)" in message and "e+3" not in message
+
+
+def test_a_suite_that_names_a_mistake_itself_records_its_id():
+    assert testing.known_mistake(label("tiled", "kv heads tiled")) == "\n  this looks like a known mistake: kv heads tiled"
+    assert testing.MATCHED == ["tiled"]

@@ -5,7 +5,7 @@ on real gloo ranks (forked processes)."""
 import pytest
 import torch
 
-from quizcli.testing import assert_close, mistake_labels
+from quizcli.testing import assert_close, known_mistake, mistake_labels
 from quizcli.testing_distributed import run_ranks, watched_calls
 
 LABELS = mistake_labels(__file__)
@@ -90,7 +90,7 @@ def check_in_place(res, rank, op):
     known = IN_PLACE_MISTAKES.get(op)
     assert res["in_place"], (f"rank {rank}: {op} put its results into new tensors (a list entry replaced, or "
                              "tensor.data reassigned) instead of writing into the caller's tensors"
-                             + (f"\n  this looks like a known mistake: {LABELS[known]}" if known else ""))
+                             + (known_mistake(LABELS[known]) if known else ""))
 
 
 def exact(dtype):

@@ -5,7 +5,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from quizcli.testing import assert_close, mistake_labels
+from quizcli.testing import assert_close, known_mistake, mistake_labels
 from quizcli.testing_distributed import run_ranks, watched_calls
 
 LABELS = mistake_labels(__file__)
@@ -89,7 +89,7 @@ def test_shards_are_column_then_row_slices(solution, world_size):
         for name, got, want in zip(names, res["shapes"], expected_shapes):
             known = wrong.get((name, got))
             assert got == want, (f"rank {rank}: {name} has shape {got}, expected {want} (world size {world_size})"
-                                 + (f"\n  this looks like a known mistake: {known}" if known else ""))
+                                 + (known_mistake(known) if known else ""))
         for name, got, want in zip(names, res["parts"], ref["parts"][rank]):
             assert_close(got, want, rtol=0, atol=0, name=f"rank {rank}: {name} (rank r keeps hidden units "
                                                         f"[r·{k}, (r+1)·{k}))")

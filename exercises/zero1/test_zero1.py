@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from quizcli.testing import assert_close, is_close, mistake_labels
+from quizcli.testing import assert_close, is_close, known_mistake, mistake_labels
 from quizcli.testing_distributed import held_elements, run_ranks
 
 LABELS = mistake_labels(__file__)
@@ -85,7 +85,7 @@ def check(results, shapes, seed, steps, world_size, **kwargs):
                              name=f"rank {rank}: flattened parameters after step {step + 1} of {steps} "
                                   f"({world_size} ranks, expected torch.optim.Adam on the averaged gradient)")
             except AssertionError as exc:
-                raise AssertionError(f"{exc}" + (f"\n  this looks like a known mistake: {label}" if label else "")) \
+                raise AssertionError(f"{exc}" + (known_mistake(label) if label else "")) \
                     from None
 
 
@@ -128,6 +128,6 @@ def test_each_rank_holds_about_one_nth_of_the_optimizer_state(solution, world_si
             f"rank {rank}'s optimizer holds {res['held']} tensor elements (parameters excluded) for {total} "
             f"parameters on {world_size} ranks; full Adam state would be 2·{total} = {2 * total}, ZeRO-1 keeps "
             f"about 2·{total}/{world_size} (at most {budget} allowed). "
-            + (f"\n  this looks like a known mistake: {LABELS['full_state_every_rank']}"
+            + (known_mistake(LABELS["full_state_every_rank"])
                if res["held"] >= 2 * total else "Keep temporary buffers local to step().")
         )
