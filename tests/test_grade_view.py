@@ -46,6 +46,14 @@ def test_tests_the_run_never_reached_are_named_after_a_live_run():
     assert "not run after that: test_late" in shown(result, streamed=True)
 
 
+def test_the_output_panel_appears_only_with_something_to_read():
+    result = failing(1)
+    result.verdict, result.output = "crashed", "...."
+    assert "output (last lines)" not in shown(result, streamed=True)
+    result.output = "....\nSegmentation fault"
+    assert "output (last lines)" in shown(result, streamed=True)
+
+
 def test_without_live_lines_every_test_is_listed():
     assert "test_ok" in shown(failing(1), streamed=False)
 

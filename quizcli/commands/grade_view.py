@@ -115,7 +115,7 @@ def show_result(result: GradeResult, verbose: bool = False, streamed: bool = Fal
     for mistake, count in known.items():
         tests = f"{count} tests" if count > 1 else "1 test"
         render.console.print(f"[cyan]known mistake ({tests}):[/] {escape(mistake)}")
-    if result.output and result.verdict in ("crashed", "timeout"):
+    if result.output.strip(" .\n") and result.verdict in ("crashed", "timeout"):  # more than pytest's dots
         from rich.panel import Panel
 
         render.console.print(Panel(escape(result.output), title="output (last lines)", border_style="dim"))
