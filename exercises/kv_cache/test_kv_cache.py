@@ -95,11 +95,11 @@ def decode(solution, mod, x, splits):
 
 
 def decode_mistakes(ws, x, splits, n_heads, **kw):
-    return {LABELS[m]: ref_decode(ws, x, splits, n_heads, mistake=m, **kw) for m in VALUE_MISTAKES}
+    return {LABELS[m]: (lambda m=m: ref_decode(ws, x, splits, n_heads, mistake=m, **kw)) for m in VALUE_MISTAKES}
 
 
 def full_mistakes(ws, x, n_heads, **kw):
-    return {LABELS[m]: ref_full(ws, x, n_heads, mistake=m, **kw) for m in VALUE_MISTAKES}
+    return {LABELS[m]: (lambda m=m: ref_full(ws, x, n_heads, mistake=m, **kw)) for m in VALUE_MISTAKES}
 
 
 # --- the cache ------------------------------------------------------------------------------------

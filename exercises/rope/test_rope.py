@@ -66,11 +66,11 @@ def ref_attention(q, k, v, q_offset=0, base=10000.0, interleaved=False, causal=F
 
 
 def rope_mistakes(x, names=ROPE_MISTAKES, **kw):
-    return {LABELS[m]: ref_rope(x, mistake=m, **kw) for m in names}
+    return {LABELS[m]: (lambda m=m: ref_rope(x, mistake=m, **kw)) for m in names}
 
 
 def attention_mistakes(q, k, v, **kw):
-    return {LABELS[m]: ref_attention(q, k, v, mistake=m, **kw) for m in ATTENTION_MISTAKES}
+    return {LABELS[m]: (lambda m=m: ref_attention(q, k, v, mistake=m, **kw)) for m in ATTENTION_MISTAKES}
 
 
 def rand(seed, *shape, dtype=F64, scale=1.0):
