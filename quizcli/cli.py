@@ -194,7 +194,9 @@ def import_notes(notes: Path = typer.Argument(..., help="A Markdown notes file."
 
 @app.command()
 def export(out: Path = typer.Argument(..., help="Output file."),
-           format_: str = typer.Option("json", "--format", help="anki (tab-separated, importable) or json."),
+           format_: Optional[str] = typer.Option(
+               None, "--format", help="json (default), anki (tab-separated text) or apkg (an Anki package; also "
+                                      "chosen by an .apkg file name; needs genanki)."),
            lang: Optional[str] = LangOption) -> None:
     """Export the questions and your card state."""
     from .commands import content

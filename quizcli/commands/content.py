@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import html
 import json
 import shutil
 from pathlib import Path
@@ -12,7 +11,8 @@ import yaml
 from rich.markup import escape
 
 from .. import environment, render
-from ..content import builtin_bank_paths, exercise_folders, load_banks, text, user_bank_paths
+from .. import export as exporting
+from ..content import builtin_bank_paths, exercise_folders, load_banks, user_bank_paths
 from ..errors import ExitCode, QuizError
 from ..schema import TOPICS, Problem, validate_paths
 from ..store import Store
@@ -98,32 +98,34 @@ def _keep_previous(target: Path, force: bool) -> Path | None:
     return backup
 
 
-def _html(value: str) -> str:
-    return html.escape(value).replace("\n", "<br>")
+FORMATS = ("json", "anki", "apkg")
 
 
-def export(out: Path, format_: str, lang: str | None) -> None:
-    if format_ not in ("anki", "json"):
-        raise QuizError(f"unknown format {format_!r} (valid: anki, json)")
+def export(out: Path, format_: str | None, lang: str | None) -> None:
+    """JSON (everything to re-render a card, plus your card state), an Anki TSV, or an Anki package (.apkg)."""
+    format_ = format_ or ("apkg" if out.suffix == ".apkg" else "anki" if out.suffix in (".tsv", ".txt") else "json")
+    if format_ not in FORMATS:
+        raise QuizError(f"unknown format {format_!r} (valid: {', '.join(FORMATS)})")
     environment.output_file(out)
     store = Store(read_only_ok=True)
-    cards = {card.card_id: card for card in store.cards()}
-    lang = lang or "en"
-    rows = []
-    for bank in load_banks():
-        for q in bank.questions:
-            card = cards.get(q["id"])
-            rows.append({"id": q["id"], "topic": bank.topic, "type": q["type"],
-                         "prompt": text(q["prompt"], lang), "answer": text(q["answer"], lang),
-                         "explanation": text(q.get("explanation"), lang),
-                         "card": json.loads(card.fsrs_card) if card else None})
+    cards = {card.card_id: json.loads(card.fsrs_card) for card in store.cards()}
+    rows = [exporting.row(bank, q, cards.get(q["id"])) for bank in load_banks() for q in bank.questions]
     if format_ == "json":
         out.write_text(json.dumps(rows, ensure_ascii=False, indent=2), encoding="utf-8")
+    elif format_ == "apkg":
+        from .. import anki
+        anki.write_package(rows, out, lang)
     else:
-        with out.open("w", encoding="utf-8", newline="") as handle:
-            handle.write("#separator:tab\n#html:true\n#tags column:3\n")
-            writer = csv.writer(handle, delimiter="\t", quoting=csv.QUOTE_MINIMAL)
-            for row in rows:
-                back = row["answer"] + (f"\n\n{row['explanation']}" if row["explanation"] else "")
-                writer.writerow([_html(row["prompt"]), _html(back), f"quiz::{row['topic']} {row['type']}"])
-    render.console.print(f"exported {len(rows)} questions to {out} ({format_})")
+        _write_tsv(rows, out, lang)
+    render.console.print(f"exported {len(rows)} questions to {escape(str(out))} ({format_})")
+
+
+def _write_tsv(rows: list[dict], out: Path, lang: str | None) -> None:
+    """Anki's text import: front and back as HTML, tags in the third column."""
+    with out.open("w", encoding="utf-8", newline="") as handle:
+        handle.write("#separator:tab\n#html:true\n#tags column:3\n")
+        writer = csv.writer(handle, delimiter="\t", quoting=csv.QUOTE_MINIMAL)
+        for data in rows:
+            main, _ = exporting.languages(data, lang or "en")
+            writer.writerow([exporting.front_html(data, main), exporting.back_html(data, main),
+                             " ".join(exporting.anki_tags(data))])
