@@ -19,6 +19,7 @@ COURSE = FIXTURES / "course"
 _SESSION_HOME = tempfile.mkdtemp(prefix="quiz-tests-")
 os.environ["QUIZ_HOME"] = os.path.join(_SESSION_HOME, "home")
 os.environ["QUIZ_WORKSPACE"] = os.path.join(_SESSION_HOME, "workspace")
+os.environ.pop("QUIZ_BANKS", None)  # the user's own banks: neither read nor written by tests
 
 
 @pytest.fixture(autouse=True)
@@ -27,6 +28,7 @@ def isolated(tmp_path, monkeypatch):
     monkeypatch.setenv("QUIZ_WORKSPACE", str(tmp_path / "workspace"))
     monkeypatch.delenv("QUIZ_NOW", raising=False)
     monkeypatch.delenv("QUIZ_CONTENT", raising=False)
+    monkeypatch.delenv("QUIZ_BANKS", raising=False)
     return tmp_path
 
 
