@@ -1,12 +1,14 @@
 """Hidden suite for int8_rowwise_quant: absmax int8 quantisation kernel (Triton interpreter on CPU, GPU sizes on GPU)."""
 
-from quizcli.testing_kernels import (DEVICE, INTERPRETER, assert_launched, guarded, launch_counter,  # noqa: I001
-                                     padded, require_memory_safe, sizes, speed_note)
+from quizcli.testing_kernels import (DEVICE, INTERPRETER, assert_kernel_did_the_work, assert_launched,  # noqa: I001
+                                     guarded, launch_counter, padded, require_memory_safe, sizes, speed_note)
 
 import pytest
 import torch
 
-from quizcli.testing import assert_close
+from quizcli.testing import assert_close, mistake_labels
+
+LABELS = mistake_labels(__file__)
 
 SHAPES = sizes([(1, 1), (3, 7), (5, 100), (4, 1000), (9, 33)],
                [(1, 1), (3, 7), (5, 100), (64, 1000), (4096, 4097)])
@@ -29,6 +31,13 @@ def reference(x):
     return q.clamp(-127, 127), scale, y
 
 
+def scale_mistakes(x):
+    absmax = x.double().abs().amax(dim=-1)
+    return {LABELS["max_not_absmax"]: x.double().amax(dim=-1) / 127,
+            LABELS["divides_by_128"]: absmax / 128,
+            LABELS["divides_by_255"]: absmax / 255}
+
+
 def check_q(q, x, name):
     """q must equal round(x / scale); at (near-)ties either neighbour is accepted."""
     assert q is not None, f"{name}: got None"
@@ -44,8 +53,7 @@ def check_q(q, x, name):
         truncated = torch.trunc(y).clamp(-127, 127)
         hint = ""
         if torch.equal(got, truncated) or ((got == truncated) | ~bad).all():
-            hint = ("\n  this looks like a known mistake: x / scale truncated toward zero (a bare .to(tl.int8)); "
-                    "round to nearest first (add ±0.5, then cast)")
+            hint = f"\n  this looks like a known mistake: {LABELS['truncates_instead_of_rounding']}"
         elif (got - expected).abs().max() > 100:
             hint = ("\n  values jumped by ~256: an int8 overflow (the largest |x| must map to 127: "
                     "scale = absmax / 127, clamp to [-127, 127])")
@@ -78,9 +86,7 @@ def test_matches_reference(solution, shape, record_property):
     q, scale = result
     _, expected_scale, _ = reference(x)
     assert_close(scale, expected_scale, rtol=1e-6, atol=0, name=f"scale {shape}", dtype="float32",
-                 mistakes={"scale from max(x) instead of max(|x|)": x.double().amax(dim=-1) / 127,
-                           "scale = absmax / 128": x.double().abs().amax(dim=-1) / 128,
-                           "scale = absmax / 255": x.double().abs().amax(dim=-1) / 255})
+                 mistakes=scale_mistakes(x))
     check_q(q, x, f"q {shape}")
     if shape == SHAPES[-1]:
         def torch_version():
@@ -105,7 +111,7 @@ def test_negative_extremes_use_absolute_max(solution):
     x[:, 7] = -20.0
     q, scale = solution.quantize_rowwise(x)
     assert_close(scale, torch.full((4,), 20.0 / 127, dtype=torch.float64), rtol=1e-6, atol=0, name="scale",
-                 mistakes={"scale from max(x) instead of max(|x|)": x.double().amax(dim=-1) / 127})
+                 mistakes=scale_mistakes(x))
     col = q[:, 7].cpu().tolist()
     assert col == [-127] * 4, f"the value -absmax must quantise to -127, got {col}"
     check_q(q, x, "q with negative extremes")
@@ -153,6 +159,17 @@ def test_float16_input(solution):
     check_q(q, x, "q (float16 input)")
 
 
+def test_every_output_element_comes_from_the_kernel(solution):
+    """With the launch skipped q and scale must stay untouched: torch must not compute any part of them."""
+    require_memory_safe()
+    x = padded(make((6, 45), seed=10), row_pad=4)
+    q_out = torch.zeros(6, 45, dtype=torch.int8, device=DEVICE)
+    scale_out = torch.zeros(6, device=DEVICE)
+    assert_kernel_did_the_work(solution, lambda: solution.quantize_rowwise(x, q_out=q_out, scale_out=scale_out),
+                               inputs=(x,), names=["q", "scale"])
+    assert_kernel_did_the_work(solution, lambda: solution.quantize_rowwise(x), inputs=(x,), names=["q", "scale"])
+
+
 def test_kernel_is_launched(solution):
     require_memory_safe()
     x = make((4, 40), seed=2)
@@ -183,5 +200,5 @@ def test_variant_rows(solution, variant):
         x[:, 0] = variant["outlier"]  # one large value per row sets the scale: the rest quantise coarsely
     q, scale = solution.quantize_rowwise(x)
     assert_close(scale, reference(x)[1], rtol=1e-6, atol=0, name=f"scale ({rows}, {cols})", dtype="float32",
-                 mistakes={"scale from max(x) instead of max(|x|)": x.double().amax(dim=-1) / 127})
+                 mistakes=scale_mistakes(x))
     check_q(q, x, f"q ({rows}, {cols})")
