@@ -23,6 +23,12 @@ def _missing_folder(tmp_path):
     return str(tmp_path / "no" / "such" / "out.json")
 
 
+def _notes(tmp_path):
+    path = tmp_path / "notes.md"
+    path.write_text("# Adam\nMomentum plus RMS scaling.\n")
+    return str(path)
+
+
 def _solution_folder(tmp_path):
     (tmp_path / "workspace" / "echo" / "solution.py").mkdir(parents=True)
     return ""
@@ -39,6 +45,9 @@ CASES = {
     "solution.py is a folder": ({"": _solution_folder}, ["exercise", "echo", "--force"], "is a folder, not your"),
     "export into a folder": ({"OUT": _folder}, ["export", "{OUT}"], "is a folder: give a file name"),
     "export into a missing folder": ({"OUT": _missing_folder}, ["export", "{OUT}"], "does not exist: create it"),
+    "import --out a folder": ({"OUT": _folder, "NOTES": _notes}, ["import", "{NOTES}", "--topic", "my-x", "--out",
+                                                                 "{OUT}"], "is a folder: give a file name"),
+    "import notes missing": ({"OUT": _missing_folder}, ["import", "{OUT}", "--topic", "my-x"], "no such file"),
     "grade --file a folder": ({"OUT": _folder}, ["grade", "echo", "--file", "{OUT}"], "is a folder: pass the"),
     "grade --file missing": ({"OUT": _missing_folder}, ["grade", "echo", "--file", "{OUT}"], "no such file"),
 }
