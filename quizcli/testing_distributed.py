@@ -98,7 +98,7 @@ def _is_peer_loss(text: str) -> bool:
 
 def _is_library(filename: str) -> bool:
     """The stdlib, installed packages and this harness: not where a user's mistake is."""
-    return (filename.startswith((os.path.dirname(os.__file__), os.path.splitext(__file__)[0]))
+    return (filename.startswith((os.path.dirname(os.__file__), os.path.splitext(__file__)[0], "<frozen "))
             or f"{os.sep}site-packages{os.sep}" in filename)
 
 
@@ -130,7 +130,7 @@ def _child(rank: int, world_size: int, store: str, pg_timeout: float, conn, work
         os.close(err)
     except OSError:
         pass
-    faulthandler.register(signal.SIGUSR1, file=sys.stderr, all_threads=True)  # the parent asks for a stack on a hang
+    faulthandler.register(signal.SIGUSR1, file=2, all_threads=True)  # fd 2 is our stderr file: the parent asks on a hang
     import torch
     import torch.distributed as dist
 
@@ -213,6 +213,8 @@ def _deadlock_hint(blocked: dict[int, tuple[str, str]], finished: list[int]) -> 
     if calls <= {"recv", "irecv", "wait"}:
         return ("every hung rank waits for a message that was never sent: each recv needs a matching send "
                 "(same peer, same order, same shape) posted by the other side before it blocks")
+    if not blocked:
+        return "check that every send has a matching recv and every rank calls the same collectives in the same order"
     if "" in calls:
         return "a hung rank is not communicating at all: is it stuck in a loop?"
     if finished:
@@ -224,10 +226,11 @@ def _deadlock_hint(blocked: dict[int, tuple[str, str]], finished: list[int]) -> 
 def _timed_out(procs, pending: list[int], finished: list[int], tmp: str, worker, world_size: int,
                timeout: float) -> RanksTimedOut:
     stacks = _collect_stacks(procs, pending, tmp)
-    blocked = {r: _where_blocked(stacks.get(r, []), _suite_file(worker)) for r in pending}
+    blocked = {r: _where_blocked(stacks[r], _suite_file(worker)) for r in pending if r in stacks}
     lines = [f"deadlock: {_plural(pending)} did not finish within {timeout:g} s (all {world_size} ranks were killed)"]
-    for rank, (call, line) in blocked.items():
-        what = f"blocked in {call}" if call else "not in a torch.distributed call"
+    for rank in pending:
+        call, line = blocked.get(rank, ("?", ""))
+        what = {"?": "gave no stack in time", "": "not in a torch.distributed call"}.get(call, f"blocked in {call}")
         lines.append(f"  rank {rank}: {what}" + (f", at {line}" if line else ""))
     lines.append(f"  hint: {_deadlock_hint(blocked, finished)}")
     test = os.environ.get("PYTEST_CURRENT_TEST", "").split("::")[-1].split(" ")[0]

@@ -1,5 +1,6 @@
 """The multi-process harness: deadlocks become timeouts with no orphans, rank errors name the rank."""
 
+import importlib.util
 import os
 import tempfile
 import threading
@@ -66,23 +67,38 @@ def test_deadlock_is_a_timeout_in_bounded_time_with_no_orphans():
     assert set(_children()) - before == set()
 
 
-def _everyone_sends_first(rank, world_size):
+USER_CODE = """
+import torch
+import torch.distributed as dist
+
+
+def everyone_sends_first(rank, world_size):
     dist.send(torch.zeros(10), dst=(rank + 1) % world_size)  # gloo: a send waits for its recv
     dist.recv(torch.zeros(10), src=(rank - 1) % world_size)
+"""
+
+
+def _calls_user_code(rank, world_size, module):
+    module.everyone_sends_first(rank, world_size)
 
 
 def test_a_deadlock_names_each_rank_s_call_and_a_hint_that_fits(tmp_path, monkeypatch):
+    (tmp_path / "user_code.py").write_text(USER_CODE)
+    spec = importlib.util.spec_from_file_location("user_code", tmp_path / "user_code.py")
+    user_code = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(user_code)
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     with pytest.raises(RanksTimedOut) as sends:
-        run_ranks(_everyone_sends_first, 2, timeout=2)
-    assert "rank 0: blocked in send" in str(sends.value) and "rank 1: blocked in send" in str(sends.value)
-    assert "a blocking send waits" in str(sends.value)
-    assert "test_distributed_harness.py" in str(sends.value)  # where the rank was: file, line, code
+        run_ranks(_calls_user_code, 2, user_code, timeout=6)  # time enough to reach the send on a busy machine
+    message = str(sends.value)
+    assert "rank 0: blocked in send, at user_code.py:7 in everyone_sends_first: dist.send(" in message
+    assert "rank 1: blocked in send" in message and "a blocking send waits" in message
+    assert "test_distributed_harness.py" not in message  # the suite's own lines are never shown
     testing_distributed._deadlocks.clear()
     with pytest.raises(RanksTimedOut) as recvs:
-        run_ranks(_everyone_receives, 2, timeout=2)
+        run_ranks(_everyone_receives, 2, timeout=6)
     assert "blocked in recv" in str(recvs.value) and "waits for a message that was never sent" in str(recvs.value)
-    assert list(tmp_path.iterdir()) == []  # the killed run's store and logs are gone
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["user_code.py"]  # the killed runs' files are gone
 
 
 def test_after_a_deadlock_the_rest_of_the_suite_is_not_run():
