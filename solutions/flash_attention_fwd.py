@@ -68,8 +68,6 @@ def flash_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, causal: b
     Lk = k.shape[2]
     assert k.shape == (B, H, Lk, D) and v.shape == (B, H, Lk, D)
     assert D in (16, 32, 64, 128), "head dim must be a power of two between 16 and 128"
-    if causal:
-        assert Lq == Lk, "causal attention here needs seq_q == seq_k"
     if sm_scale is None:
         sm_scale = 1.0 / math.sqrt(D)
     if out is None:

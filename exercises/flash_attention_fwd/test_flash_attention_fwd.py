@@ -1,7 +1,7 @@
 """Hidden suite for flash_attention_fwd: online-softmax attention kernel vs torch SDPA (float64 reference)."""
 
-from quizcli.testing_kernels import (DEVICE, INTERPRETER, assert_launched, guarded, launch_counter,  # noqa: I001
-                                     padded, require_memory_safe, sizes, speed_note)
+from quizcli.testing_kernels import (DEVICE, INTERPRETER, assert_kernel_did_the_work, assert_launched,  # noqa: I001
+                                     guarded, launch_counter, padded, require_memory_safe, sizes, speed_note)
 
 import math
 
@@ -9,7 +9,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from quizcli.testing import assert_close
+from quizcli.testing import assert_close, mistake_labels
+
+LABELS = mistake_labels(__file__)
 
 # (B, H, seq_q, seq_k, D): sequence lengths never a multiple of a power-of-two block
 SHAPES = sizes([(1, 1, 1, 1, 16), (1, 2, 37, 37, 16), (2, 1, 50, 70, 32), (1, 2, 100, 33, 16)],
@@ -31,7 +33,7 @@ def make(b, h, lq, lk, d, seed, scale=1.0, dtype=torch.float32):
 
 
 def reference(q, k, v, causal=False, sm_scale=None):
-    """torch SDPA in float64 (is_causal: query i sees keys 0..i)."""
+    """torch SDPA in float64 (is_causal: query i sees keys 0..i, top-left aligned when seq_q != seq_k)."""
     return F.scaled_dot_product_attention(q.double(), k.double(), v.double(), is_causal=causal, scale=sm_scale)
 
 
@@ -45,10 +47,11 @@ def manual(q, k, v, causal=False, scale=None, diagonal=0):
 
 
 def mistakes(q, k, v, causal=False):
-    return {"scores not multiplied by sm_scale = 1/sqrt(d)": manual(q, k, v, causal, scale=1.0),
-            "causal mask j < i instead of j <= i (a query must see its own key)":
-                manual(q, k, v, True, diagonal=-1) if causal else None,
-            "causal mask ignored": manual(q, k, v, False) if causal else None}
+    shift = k.shape[2] - q.shape[2]
+    return {LABELS["no_sm_scale"]: manual(q, k, v, causal, scale=1.0),
+            LABELS["causal_off_by_one"]: manual(q, k, v, True, diagonal=-1) if causal else None,
+            LABELS["causal_bottom_right"]: manual(q, k, v, True, diagonal=shift) if causal and shift else None,
+            LABELS["causal_ignored"]: manual(q, k, v, False) if causal else None}
 
 
 # Guarded tests first: an unmasked store there hits a guard region, not someone else's memory.
@@ -76,8 +79,6 @@ def test_query_tail_masked_and_strides_used(solution, causal):
 def test_matches_sdpa(solution, shape, causal, record_property):
     require_memory_safe()
     b, h, lq, lk, d = shape
-    if causal and lq != lk:
-        lk = lq
     q, k, v = make(b, h, lq, lk, d, seed=lq * 13 + lk + causal)
     out = solution.flash_attention(q, k, v, causal=causal)
     assert out is not None, "flash_attention returned None: return O"
@@ -102,8 +103,7 @@ def test_padding_keys_are_masked(solution):
     pad_keys = torch.cat([k, torch.zeros(1, 1, 31, 16, dtype=k.dtype, device=k.device)], dim=2)
     pad_vals = torch.cat([v, torch.zeros(1, 1, 31, 16, dtype=v.dtype, device=v.device)], dim=2)
     assert_close(out, reference(q, k, v), rtol=rtol, atol=atol, name="attention with seq_k = 33",
-                 mistakes={"keys past seq_k joined the softmax with score 0 (mask them to -inf)":
-                           manual(q, pad_keys, pad_vals)})
+                 mistakes={LABELS["key_tail_not_masked"]: manual(q, pad_keys, pad_vals)})
 
 
 def test_running_max_rescales_the_accumulator(solution):
@@ -134,6 +134,29 @@ def test_large_scores_do_not_overflow(solution):
     assert_close(out, reference(q, k, v), rtol=rtol, atol=max(atol, 1e-4), name="attention with large scores")
 
 
+@pytest.mark.parametrize("lq, lk", [(20, 45), (45, 20)], ids=["fewer_queries", "more_queries"])
+def test_causal_mask_is_top_left_aligned(solution, lq, lk):
+    """seq_q != seq_k: query i sees keys 0 … i (as SDPA's is_causal), not the bottom-right aligned keys
+    0 … i + seq_k − seq_q of a KV-cache decoding mask."""
+    require_memory_safe()
+    q, k, v = make(1, 2, lq, lk, 16, seed=12 + lq)
+    out = solution.flash_attention(q, k, v, causal=True)
+    rtol, atol = tol()
+    assert_close(out, reference(q, k, v, causal=True), rtol=rtol, atol=atol,
+                 name=f"causal attention with seq_q = {lq}, seq_k = {lk}", mistakes=mistakes(q, k, v, True))
+
+
+def test_every_output_element_comes_from_the_kernel(solution):
+    require_memory_safe()
+    for causal in (False, True):
+        q, k, v = make(1, 2, 40, 40, 16, seed=13)
+        out = torch.zeros_like(q)
+        assert_kernel_did_the_work(solution, lambda: solution.flash_attention(q, k, v, causal=causal, out=out),
+                                   inputs=(q, k, v), names=[f"O ({'causal' if causal else 'full'}, out=)"])
+        assert_kernel_did_the_work(solution, lambda: solution.flash_attention(q, k, v, causal=causal),
+                                   inputs=(q, k, v), names=[f"O ({'causal' if causal else 'full'})"])
+
+
 def test_causal_first_query_sees_only_itself(solution):
     require_memory_safe()
     q, k, v = make(1, 1, 37, 37, 16, seed=8)
@@ -150,8 +173,8 @@ def test_custom_sm_scale(solution):
     out = solution.flash_attention(q, k, v, sm_scale=0.3)
     rtol, atol = tol()
     assert_close(out, reference(q, k, v, sm_scale=0.3), rtol=rtol, atol=atol, name="attention with sm_scale=0.3",
-                 mistakes={"sm_scale ignored (1/sqrt(d) used)": manual(q, k, v),
-                           "sm_scale ignored (no scaling)": manual(q, k, v, scale=1.0)})
+                 mistakes={LABELS["sm_scale_argument_ignored"]: manual(q, k, v),
+                           LABELS["no_sm_scale"]: manual(q, k, v, scale=1.0)})
 
 
 def test_float16_inputs(solution):
