@@ -31,7 +31,7 @@ def flash_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, causal: b
     """softmax(q kᵀ · sm_scale [+ causal mask]) v, computed by flash_attn_fwd_kernel.
 
     q: (B, H, seq_q, D); k, v: (B, H, seq_k, D); float32 or float16 (all the same), any strides;
-    D in {16, 32, 64, 128}. causal=True (only with seq_q == seq_k): query i attends to keys 0..i.
+    D in {16, 32, 64, 128}. causal=True: query i attends to keys 0..i (top-left aligned, also when seq_q != seq_k).
     sm_scale: defaults to 1 / sqrt(D). out: optional tensor shaped like q to write into.
     Returns out: (B, H, seq_q, D), q's dtype.
     """
