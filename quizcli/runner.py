@@ -18,10 +18,12 @@ import sys
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
-from . import grading, schema
+from . import forkserver, grading, schema
 from .content import Exercise
+from .forkserver import ForkServer
 from .grading import GradeResult
 from .mistakes import Mistake
 
@@ -32,16 +34,45 @@ THREAD_CAPS = {name: "1" for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPE
                                       "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")}
 
 
-def _limit_resources() -> None:  # runs in the child before exec
-    import resource
+LIMITS = [("RLIMIT_AS", MEMORY_LIMIT), ("RLIMIT_FSIZE", FILE_LIMIT), ("RLIMIT_CORE", 0)]
+_warm: ForkServer | None = None  # set inside warm_start()
 
-    for limit, value in ((resource.RLIMIT_AS, MEMORY_LIMIT), (resource.RLIMIT_FSIZE, FILE_LIMIT),
-                         (resource.RLIMIT_CORE, 0)):
+
+def _limit_resources() -> None:  # runs in the child before exec
+    forkserver.apply_limits(LIMITS)
+
+
+@contextmanager
+def warm_start():
+    """Grade from a process that has already imported torch, numpy and pytest (see forkserver) while inside."""
+    global _warm
+    server = ForkServer(_server_env())
+    previous, _warm = _warm, server
+    try:
+        yield
+    finally:
+        _warm = previous
+        server.close()
+
+
+def _server_env() -> dict[str, str]:
+    """What the interpreter reads at start-up must already hold in the warm server (a fork inherits it)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("QUIZ_", "PYTEST_"))}
+    env.update(THREAD_CAPS, PYTHONSAFEPATH="1", PYTEST_DISABLE_PLUGIN_AUTOLOAD="1", PYTHONDONTWRITEBYTECODE="1",
+               PYTHONUNBUFFERED="1")
+    return env
+
+
+def _start(command: list[str], workdir: Path, env: dict[str, str], fds: dict[str, int]):
+    """The grade's process: forked by the warm server when there is one, else a fresh interpreter."""
+    if _warm is not None and _warm.alive:
         try:
-            soft, hard = resource.getrlimit(limit)
-            resource.setrlimit(limit, (value if hard == resource.RLIM_INFINITY else min(value, hard), hard))
-        except (ValueError, OSError):
-            pass
+            return _warm.spawn(command[3:], workdir, env, fds, LIMITS)  # command is [python, -m, pytest, ...]
+        except OSError:
+            pass  # fall back to a cold start
+    return subprocess.Popen(command, cwd=workdir, env=env, pass_fds=tuple(fds.values()), stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+                            preexec_fn=_limit_resources)
 
 
 def _child_env(solution: Path, results_fd: int, variant: dict, key_fd: int) -> dict[str, str]:
@@ -165,9 +196,8 @@ def _run(slug: str, suite: Path, solution: Path, workdir: Path, limit: float, va
                "--noconftest", "-o", "addopts=", "-c", str(suite.parent / "pytest.ini"),
                "--rootdir", str(suite.parent), "-q", "-s", "--tb=no", "--assert=plain", "-p", "no:warnings"]
     started = time.monotonic()
-    process = subprocess.Popen(command, cwd=workdir, env=_child_env(solution, write_fd, variant, key_read),
-                               pass_fds=(write_fd, key_read), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_limit_resources)
+    process = _start(command, workdir, _child_env(solution, write_fd, variant, key_read),
+                     {"QUIZ_RESULTS_FD": write_fd, "QUIZ_KEY_FD": key_read})
     os.close(write_fd)
     os.close(key_read)
     lines: list[bytes] = []

@@ -10,7 +10,7 @@ import pytest
 
 from quizcli.content import load_exercises
 from quizcli.exercises import missing_requirements
-from quizcli.runner import run_mistake, run_suite
+from quizcli.runner import run_mistake, run_suite, warm_start
 
 EXERCISES = load_exercises()
 ALTERNATIVES = Path(__file__).parent / "solutions"
@@ -26,6 +26,13 @@ CASES += [pytest.param(e, lambda e=e, p=p: run_suite(e, p), True, id=f"{e.slug}-
 CASES += [pytest.param(e, lambda e=e: run_suite(e, e.starter), False, id=f"{e.slug}-starter") for e in EXERCISES]
 CASES += [pytest.param(e, lambda e=e, m=m: run_mistake(e, m), False, id=f"{e.slug}-mistake-{m.id}")
           for e in EXERCISES for m in e.mistakes]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def warm():
+    """Hundreds of grades: fork each from one process that has imported torch and pytest (as selftest does)."""
+    with warm_start():
+        yield
 
 
 def test_the_catalogue_is_not_empty():

@@ -12,6 +12,7 @@ from conftest import COURSE, FIXTURES, run_quiz
 from quizcli.content import read_exercise
 from quizcli.errors import ExitCode
 from quizcli.grading import banned_uses
+from quizcli import runner
 from quizcli.runner import run_mistake, run_suite
 
 HOSTILE = FIXTURES / "hostile"
@@ -43,8 +44,27 @@ EXPECTED = {
 }
 
 
+@pytest.fixture(scope="module")
+def warm_server():
+    server = runner.ForkServer(runner._server_env())
+    yield server
+    server.close()
+
+
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_hostile_solution_never_passes_and_never_hangs(name):
+    check_hostile(name)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_hostile_solution_forked_from_the_warm_server_neither(name, warm_server, monkeypatch):
+    # grade --watch and selftest fork each grade from a process with torch imported: the same verdicts
+    monkeypatch.setattr(runner, "_warm", warm_server)
+    check_hostile(name)
+    assert warm_server.alive, "a hostile solution took the warm server down"
+
+
+def check_hostile(name):
     started = time.monotonic()
     result = run_suite(ECHO, HOSTILE / f"{name}.py", timeout=4)
     verdict, text = EXPECTED[name]

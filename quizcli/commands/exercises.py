@@ -20,7 +20,7 @@ from ..errors import ExitCode, QuizError
 from ..exercises import missing_requirements, status, workspace_file
 from ..grading import GradeResult
 from ..mistakes import PatchError
-from ..runner import run_mistake, run_suite
+from ..runner import run_mistake, run_suite, warm_start
 from ..store import Store
 from . import learning
 from .grade_view import LiveGrade, show_result
@@ -119,21 +119,22 @@ def grade(slug: str | None, file: Path | None, as_json: bool, timeout: float | N
     missing = missing_requirements(chosen.requires)
     if missing:
         raise QuizError(f"this machine lacks {', '.join(missing)} to grade {chosen.slug}: see `quiz doctor`")
-    result = _grade_once(store, chosen, path, as_json, timeout, verbose)
     if not watch:
-        return _exit_code(result)
-    render.console.print(f"[dim]watching {path}: save to grade again, Ctrl-C to stop[/]")
-    seen = path.stat().st_mtime_ns
-    try:
-        while True:
-            time.sleep(0.5)
-            mtime = path.stat().st_mtime_ns if path.exists() else seen
-            if mtime != seen:
-                seen = mtime
-                render.console.rule()
-                result = _grade_once(store, chosen, path, as_json, timeout, verbose)
-    except KeyboardInterrupt:
-        render.console.print()
+        return _exit_code(_grade_once(store, chosen, path, as_json, timeout, verbose))
+    with warm_start():  # every save forks a grade from a process that has torch imported already
+        result = _grade_once(store, chosen, path, as_json, timeout, verbose)
+        render.console.print(f"[dim]watching {path}: save to grade again, Ctrl-C to stop[/]")
+        seen = path.stat().st_mtime_ns
+        try:
+            while True:
+                time.sleep(0.2)
+                mtime = path.stat().st_mtime_ns if path.exists() else seen
+                if mtime != seen:
+                    seen = mtime
+                    render.console.rule()
+                    result = _grade_once(store, chosen, path, as_json, timeout, verbose)
+        except KeyboardInterrupt:
+            render.console.print()
     return _exit_code(result)
 
 
@@ -193,7 +194,7 @@ def selftest(slugs: list[str], as_json: bool) -> int:
     gradable = [e for e in chosen if not missing_requirements(e.requires)]
     rows, total = [], len(gradable)
     with render.working(f"proving {total} suites (reference, starter, every mistake) …") as status, \
-            ThreadPoolExecutor(max_workers=2) as pool:
+            warm_start(), ThreadPoolExecutor(max_workers=2) as pool:
         for done, proved in enumerate(pool.map(prove, gradable), start=1):
             rows += proved
             status.update(f"[dim]proved {done} of {total} suites …[/]")
