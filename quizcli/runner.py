@@ -28,13 +28,22 @@ from .grading import GradeResult
 from .mistakes import Mistake
 
 OUTPUT_LIMIT = 64 * 1024                  # bytes of the run's output kept for the report
-MEMORY_LIMIT = 12 * 1024**3               # address space per process (RLIMIT_AS)
+MEMORY_LIMIT = 12 * 1024**3               # per process: address space (RLIMIT_AS), or data (RLIMIT_DATA) with CUDA
 FILE_LIMIT = 512 * 1024**2                # largest file the run may write
 THREAD_CAPS = {name: "1" for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
                                       "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")}
 
 
-LIMITS = [("RLIMIT_AS", MEMORY_LIMIT), ("RLIMIT_FSIZE", FILE_LIMIT), ("RLIMIT_CORE", 0)]
+def memory_limits(cuda: bool) -> list[tuple[str, int]]:
+    """The rlimits of a grade. CUDA's driver reserves far more address space than any sane RLIMIT_AS when it
+    starts, so where a GPU may be used the cap is on private writable memory (RLIMIT_DATA: malloc, numpy and
+    torch CPU tensors, bytearrays) instead; the suites cap GPU memory with set_per_process_memory_fraction."""
+    memory = "RLIMIT_DATA" if cuda else "RLIMIT_AS"
+    return [(memory, MEMORY_LIMIT), ("RLIMIT_FSIZE", FILE_LIMIT), ("RLIMIT_CORE", 0)]
+
+
+CUDA_DRIVER = Path("/dev/nvidiactl")  # present where the NVIDIA driver is loaded; checked without importing torch
+LIMITS = memory_limits(cuda=CUDA_DRIVER.exists())
 _warm: ForkServer | None = None  # set inside warm_start()
 
 

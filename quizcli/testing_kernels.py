@@ -49,8 +49,11 @@ if not GPU:
     os.environ.setdefault("TRITON_INTERPRET", "1")
 INTERPRETER = os.environ.get("TRITON_INTERPRET", "0") not in ("", "0") or not GPU
 DEVICE = "cpu" if INTERPRETER else "cuda"
+GPU_MEMORY_FRACTION = 0.8  # the grader caps host memory with RLIMIT_DATA on GPU machines; this caps the device
 if INTERPRETER:
     interpreter_checks.install()
+else:
+    torch.cuda.set_per_process_memory_fraction(GPU_MEMORY_FRACTION)
 
 SENTINEL = -12345.0  # default fill of guard regions around outputs (pass fill= for int8 outputs)
 
