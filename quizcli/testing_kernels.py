@@ -273,16 +273,32 @@ def assert_within_ulps(actual: torch.Tensor, exact: torch.Tensor, *, ulps: float
                              f"exact {float(exact[index]):.6g} ({float(error.flatten()[worst]):.3g} ulp)")
 
 
-def speed_note(fn, baseline, *, label: str = "torch") -> str:
-    """A one-line speed comparison on a GPU; in the interpreter, a reminder that only correctness is graded."""
+def speed_note(fn, baseline, *, label: str = "torch", tf32: bool = False) -> str:
+    """A one-line speed comparison on a GPU; in the interpreter, a reminder that only correctness is graded.
+
+    ``tf32=True`` for float32 inputs of a kernel whose ``tl.dot`` runs in TF32 (Triton's default): the torch
+    baseline then runs with TF32 matmuls allowed too (torch's default is strict float32), like with like.
+    """
     if INTERPRETER:
         return "interpreter: correctness only"
     import triton.testing
 
     ours = float(triton.testing.do_bench(fn))
-    base = float(triton.testing.do_bench(baseline))
+    with _tf32_allowed(tf32):
+        base = float(triton.testing.do_bench(baseline))
     ratio = base / ours if ours > 0 else float("inf")
-    return f"speed: {ratio:.2f}× {label} ({ours:.3f} ms vs {base:.3f} ms)"
+    precision = "; float32 matmuls in TF32 on both sides" if tf32 else ""
+    return f"speed: {ratio:.2f}× {label} ({ours:.3f} ms vs {base:.3f} ms{precision})"
+
+
+@contextlib.contextmanager
+def _tf32_allowed(allowed: bool):
+    saved = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = allowed or saved[0]
+    try:
+        yield
+    finally:
+        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = saved
 
 
 def _layout(shape, row_pad: int, extra):
