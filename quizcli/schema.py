@@ -533,6 +533,8 @@ def validate_paths(bank_files: list[Path], exercise_folders: list[Path]) -> Repo
     problems += cross_check(loaded)
     for folder in exercise_folders:
         problems += validate_exercise(folder)
+    if loaded and exercise_folders:  # the whole catalogue: every classic mistake must lead to a question
+        problems += schema_loop.unlinked_mistakes(exercise_folders, loaded)
     by_section: dict = {}
     for _, data in loaded:
         for q in data.get("questions") or [] if isinstance(data, dict) else []:

@@ -51,7 +51,7 @@ def test_scripted_round_records_exactly_the_answers_given(course, isolated):
 
 
 def test_wrong_and_dont_know_answers_are_recorded_as_wrong(course, isolated):
-    result = run_quiz("ask", "-n", "2", "--seed", "1", "--type", "mcq", stdin="?\n")
+    result = run_quiz("ask", "-n", "2", "--seed", "1", "--type", "mcq", "--topic", "transformer", stdin="?\n")
     assert result.returncode == 0
     assert recorded(isolated / "home") == [("transformer.fx-mcq", 0, "?", "ask")]
     assert "? don't know — expected b" in result.stdout and "✗" not in result.stdout

@@ -68,7 +68,7 @@ def test_validate_cli_exits_1_with_file_line_messages():
 def test_validate_fixture_course_is_clean(course):
     result = run_quiz("validate", env={"QUIZ_CONTENT": str(course)})
     assert result.returncode == 0, result.stdout
-    assert "6 questions, 1 exercises: ok" in result.stdout
+    assert "7 questions, 1 exercises: ok" in result.stdout
 
 
 def test_exercise_problems(tmp_path):

@@ -27,7 +27,7 @@ def test_an_imported_bank_is_english_only_cites_its_notes_and_validates(imported
     alone = run_quiz("validate", str(imported[0]))
     assert alone.returncode == 0 and alone.stdout.strip().endswith("2 questions, 0 exercises: ok"), alone.stdout
     everything = json.loads(run_quiz("validate", "--json").stdout)  # the fixture course and the user's banks
-    assert everything["questions"] == 6 + 2
+    assert everything["questions"] == 7 + 2
     assert not [e for e in everything["errors"] if "my-adam" in e["file"]]
 
 
