@@ -43,7 +43,7 @@ def review(limit: int | None, new: int | None, topics: list[str], lang: str | No
     store.adopt_aliases(aliases(banks))
     questions = {q["id"]: q for bank in banks for q in bank.questions}
     exercises = {e.card_id: e for e in load_exercises() if not topics or e.topic in topics}
-    _exercise_panels(store, settings, list(exercises.values()), now, lang)
+    exercises_due = _exercise_panels(store, settings, list(exercises.values()), now, lang)
     dues = store.dues()
     now_iso = environment.iso(now)
     due = [planning.Due(cid, questions[cid]["topic"], dues[cid]) for cid in counting.due_ids(dues, questions, now_iso)]
@@ -57,7 +57,8 @@ def review(limit: int | None, new: int | None, topics: list[str], lang: str | No
         render.console.print(f"Nothing to review now — {later}. Try `quiz ask` for extra practice.")
         return ExitCode.OK
     new_count = sum(1 for cid in queue if cid not in dues)
-    render.console.print(f"[bold]Review[/]: {len(queue) - new_count} due, {new_count} new")
+    also = f" (and {exercises_due} exercise{'s' if exercises_due > 1 else ''} due, above)" if exercises_due else ""
+    render.console.print(f"[bold]Review[/]: {len(queue) - new_count} due, {new_count} new{also}")
     rng = random.Random()
     posed = [pose(questions[cid], lang, rng) for cid in queue]
     round_ = rounds.Round(store, settings, rounds.Replies(), command="review")
@@ -70,9 +71,9 @@ def review(limit: int | None, new: int | None, topics: list[str], lang: str | No
     return ExitCode.INTERRUPTED if ending == "interrupted" else ExitCode.OK
 
 
-def _exercise_panels(store: Store, settings: dict, exercises: list[Exercise], now: datetime, lang: str) -> None:
+def _exercise_panels(store: Store, settings: dict, exercises: list[Exercise], now: datetime, lang: str) -> int:
     """Exercises first, each with the one command that starts it: due ones, ones in progress, then new ones
-    within ``new_exercises_per_day``, prerequisites (``after``) first."""
+    within ``new_exercises_per_day``, prerequisites (``after``) first. Returns how many are due."""
     exercise_reviews.close_stale(store, settings, {e.slug: e for e in exercises}, now)
     in_progress = {review.slug for review in store.open_exercise_reviews()}
     due_cards = set(counting.due_ids(store.dues(), [e.card_id for e in exercises], environment.iso(now)))
@@ -87,6 +88,7 @@ def _exercise_panels(store: Store, settings: dict, exercises: list[Exercise], no
             render.console.print(Panel(
                 f"{escape(text(chosen.title, lang))}\n[dim]{label}:[/] [bold]{command.format(chosen.slug)}[/]",
                 title=f"exercise · {chosen.topic}", title_align="left", border_style="magenta"))
+    return len(due_cards)  # in progress or not: the count `quiz stats` shows
 
 
 def collect_stats(store: Store) -> dict:
