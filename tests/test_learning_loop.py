@@ -105,3 +105,16 @@ def test_validate_rejects_a_declared_mistake_inside_the_tolerance():
     result = run_quiz("validate", str(FIXTURES / "mistakes"), "--json")
     assert result.returncode == 1
     assert any("accepted by the tolerance" in e["message"] for e in json.loads(result.stdout)["errors"])
+
+
+def test_showing_the_solution_gives_up_the_review(loop):
+    quiz, work, rows = loop
+    quiz(DAY1, "exercise", "double")
+    shown = quiz(DAY1 + timedelta(minutes=3), "solution", "double", "--yes")
+    assert "review recorded: Again" in shown.stdout
+    assert rows("SELECT rating FROM reviews WHERE card_id = 'exercise:double'") == [(1,)]
+    work.write_text(REFERENCE)
+    assert "review recorded" not in quiz(DAY1 + timedelta(minutes=4), "grade").stdout  # it is closed: practice now
+    refused = quiz(DAY1, "exercise", "--history")
+    assert refused.returncode == 1 and "quiz exercise SLUG --history" in refused.stderr
+

@@ -51,6 +51,8 @@ def catalogue_rows(store: Store) -> list[dict]:
 def exercise(slug: str | None, as_json: bool, force: bool, lang: str | None, history: bool = False) -> None:
     store = Store()
     lang = language(lang, config.load())
+    if slug is None and history:
+        raise QuizError("--history needs an exercise: quiz exercise SLUG --history")
     if slug is None:
         rows = catalogue_rows(store)
         if as_json:
