@@ -97,10 +97,46 @@ def review(
 
 
 @app.command()
-def stats(as_json: bool = JsonOption) -> None:
-    """Progress: cards, reviews, streak, mastery per topic, heatmap and due forecast."""
+def stats(as_json: bool = JsonOption,
+          on: Optional[str] = typer.Option(None, "--on", help="Readiness on this day (YYYY-MM-DD), e.g. the interview.")
+          ) -> None:
+    """Progress: cards, reviews, streak, mastery and readiness per topic, heatmap and due forecast."""
     from .commands import reviewing
-    reviewing.stats(as_json)
+    reviewing.stats(as_json, on)
+
+
+@app.command()
+def plan(
+    interview: Optional[str] = typer.Option(None, "--interview", help="Make a plan for this day (YYYY-MM-DD)."),
+    minutes: int = typer.Option(60, "--minutes-per-day", min=1, help="Minutes of study a day."),
+    topic: Optional[List[str]] = TopicOption,
+    as_json: bool = JsonOption,
+    clear: bool = typer.Option(False, "--clear", help="Drop the active plan."),
+) -> None:
+    """Plan for an interview date (new cards per day so that all is learned by then); alone: the progress."""
+    from .commands import preparing
+    raise typer.Exit(preparing.plan(interview, minutes, topic or [], as_json, clear))
+
+
+@app.command()
+def mock(
+    minutes: int = typer.Option(45, "--minutes", min=1, help="Length of the session."),
+    topic: Optional[List[str]] = TopicOption,
+    seed: Optional[int] = typer.Option(None, "--seed", help="Random seed: the same seed asks the same session."),
+    lang: Optional[str] = LangOption,
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON at the end."),
+) -> None:
+    """A timed mock interview: questions across topics plus one exercise, no hints, a report at the end."""
+    from .commands import mock as mocking
+    raise typer.Exit(mocking.mock_interview(minutes, topic or [], seed, lang, as_json))
+
+
+@app.command()
+def flags(clear: Optional[str] = typer.Option(None, "--clear", help="Put this card back into the schedule."),
+          as_json: bool = JsonOption) -> None:
+    """Cards flagged as wrong or unclear (type f during ask, review or mock): out of the schedule."""
+    from .commands import preparing
+    raise typer.Exit(preparing.flags(clear, as_json))
 
 
 @app.command(context_settings={"ignore_unknown_options": True})  # so that `quiz config KEY -3` is a value

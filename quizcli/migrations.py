@@ -83,6 +83,31 @@ def m002_exercise_reviews(db: sqlite3.Connection) -> None:
     # (No SQL comments on ALTER lines: SQLite copies them into the table's schema text.)
 
 
+@migration
+def m003_flags(db: sqlite3.Connection) -> None:
+    """Cards flagged as wrong or unclear (``f`` during a round) are out of the schedule until cleared."""
+    _run(db, """
+        CREATE TABLE flags (
+            card_id TEXT PRIMARY KEY,
+            file TEXT NOT NULL,                -- the bank the question came from, when flagged
+            reason TEXT NOT NULL,
+            flagged_at TEXT NOT NULL
+        )
+    """)
+
+
+@migration
+def m004_content_hashes(db: sqlite3.Connection) -> None:
+    """What each question said when last loaded: an edited answer sends its card back to relearning."""
+    _run(db, """
+        CREATE TABLE content_hashes (
+            card_id TEXT PRIMARY KEY,
+            answer TEXT NOT NULL,              -- hash of what makes a reply right
+            prompt TEXT NOT NULL               -- hash of the English prompt
+        )
+    """)
+
+
 def _run(db: sqlite3.Connection, script: str) -> None:
     """Execute statements one by one: ``executescript`` would commit the migration's transaction."""
     for statement in script.split(";"):

@@ -27,13 +27,13 @@ WORDS = {
     "en": {"right": "right", "wrong": "wrong", "dont_know": "don't know", "read_as": "read as",
            "expected": "expected", "answer": "Answer", "why": "Why", "keys": "Key points",
            "rate": "How well did you know it? again / hard / good / easy (1-4)",
-           "mistake": "that is the classic mistake", "controls": "? don't know · h hint · q quit",
+           "mistake": "that is the classic mistake", "controls": "? don't know · h hint · f flag · q quit",
            "hint_control": " · h hint", "hint": "hint", "no_hint": "no hint for this one",
            "hinted": "a right answer now counts as Hard"},
     "zh": {"right": "正确", "wrong": "错误", "dont_know": "不知道", "read_as": "读作", "expected": "应为",
            "answer": "答案", "why": "解析", "keys": "要点",
            "rate": "自评：again / hard / good / easy（1-4）",
-           "mistake": "这是典型错误", "controls": "? 不知道 · h 提示 · q 退出",
+           "mistake": "这是典型错误", "controls": "? 不知道 · h 提示 · f 标记有误 · q 退出",
            "hint_control": " · h 提示", "hint": "提示", "no_hint": "这题没有提示", "hinted": "答对也只记为 Hard"},
 }
 

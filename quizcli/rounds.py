@@ -10,10 +10,11 @@ import math
 import sys
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 
 from rich.markup import escape
 
-from . import checking, counting, environment, render
+from . import checking, counting, environment, flags, render
 from .content import text
 from .questions import LETTERS, Posed, format_number
 from .store import Store
@@ -94,20 +95,40 @@ def _magnitude(posed: Posed) -> str:
     return f"{words[0]} {sign}{format_number(low)} {words[1]} {sign}{format_number(low * 10)} {unit}".rstrip()
 
 
+@dataclass
+class Answer:
+    """One graded answer, kept by an uncoached round (a mock) to reveal at the end."""
+
+    posed: Posed
+    verdict: checking.Verdict | None  # None for an open question (self-rated)
+    correct: bool
+    seconds: float
+
+
 class Round:
-    def __init__(self, store: Store, settings: dict, replies: Replies, command: str):
+    def __init__(self, store: Store, settings: dict, replies: Replies, command: str, coached: bool = True):
+        """``coached``: hints on request and the verdict with the explanation after each answer; a mock is not
+        coached (no hints; ``answers`` keeps the verdicts for its report)."""
         self.store, self.settings, self.replies, self.command = store, settings, replies, command
+        self.coached = coached
         self.tally = Tally()
+        self.answers: list[Answer] = []
 
     def ask(self, posed: Posed, number: int, total: int) -> None:
         q = posed.question
-        render.question(posed, number, total, q["topic"], has_hint=hint_for(posed) is not None)
+        render.question(posed, number, total, q["topic"], has_hint=self.coached and hint_for(posed) is not None)
         started, hinted = time.monotonic(), False
         while True:
             reply = self.replies.read()
             word = reply.strip().lower()
             if word in QUIT:
                 raise Quit
+            if flags.is_flag(reply, q):
+                self.flag(posed)
+                return
+            if word in HINT and not self.coached:
+                render.console.print("[yellow]no hints in a mock interview[/]")
+                continue
             if word in HINT:
                 hint = hint_for(posed)
                 words = render.WORDS[posed.lang]
@@ -148,10 +169,21 @@ class Round:
         self.tally.answered += 1
         self.tally.correct += counting.is_correct(correct, int(rating))
         self.tally.card_ids.append(q["id"])
-        if q["type"] != "open":
+        if not self.coached:
+            self.answers.append(Answer(posed, None if q["type"] == "open" else verdict, counting.is_correct(
+                correct, int(rating)), duration_ms / 1000))
+            render.console.print("[dim]recorded[/]\n")
+        elif q["type"] != "open":
             render.verdict(posed, verdict, dont_know=checking.is_dont_know(reply))
         else:
             render.console.print()
+
+    def flag(self, posed: Posed) -> None:
+        """Take the question out of the schedule, with the reason typed next (may be empty); nothing is graded."""
+        reason = self.replies.read("reason (optional) > ")
+        flags.flag(self.store, posed.question, reason, environment.now())
+        render.console.print(f"[yellow]flagged {escape(posed.id)}: it leaves the schedule until "
+                             f"`quiz flags --clear {escape(posed.id)}`[/]\n")
 
     @staticmethod
     def expected(posed: Posed) -> str:
@@ -191,10 +223,13 @@ def _right_reply(posed: Posed) -> str:
     return ""
 
 
-def run(round_: Round, posed: list[Posed]) -> str:
-    """Ask every question; returns how the round ended: 'done', 'quit', 'eof' or 'interrupted'."""
+def run(round_: Round, posed: list[Posed], go_on: Callable[[], bool] | None = None) -> str:
+    """Ask every question; returns how the round ended: 'done', 'quit', 'eof', 'interrupted', or 'stopped' when
+    ``go_on`` (asked before each question: a mock's clock) said no."""
     try:
         for number, item in enumerate(posed, start=1):
+            if go_on is not None and not go_on():
+                return "stopped"
             round_.ask(item, number, len(posed))
     except Quit:
         return "quit"

@@ -11,9 +11,10 @@ RATING_NAMES = {"again": Rating.Again, "hard": Rating.Hard, "good": Rating.Good,
                 "1": Rating.Again, "2": Rating.Hard, "3": Rating.Good, "4": Rating.Easy}
 
 
-def make_scheduler(settings: dict, parameters: list[float] | None = None) -> Scheduler:
+def make_scheduler(settings: dict, parameters: list[float] | None = None, fuzz: bool = True) -> Scheduler:
+    """``fuzz=False`` for forecasts, which must give the same days each time."""
     extra = {"parameters": parameters} if parameters else {}
-    return Scheduler(desired_retention=float(settings.get("desired_retention", 0.9)), **extra)
+    return Scheduler(desired_retention=float(settings.get("desired_retention", 0.9)), enable_fuzzing=fuzz, **extra)
 
 
 def fsrs_id(card_id: str) -> int:

@@ -302,3 +302,44 @@ class Store:
         with self.transaction() as db:
             db.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
                        (key, value))
+
+    # --- flags, content hashes, planning history ---
+
+    def flag(self, card_id: str, file: str, reason: str, when: str) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT INTO flags (card_id, file, reason, flagged_at) VALUES (?,?,?,?) ON CONFLICT(card_id) "
+                       "DO UPDATE SET file=excluded.file, reason=excluded.reason, flagged_at=excluded.flagged_at",
+                       (card_id, file, reason, when))
+
+    def flags(self) -> list[tuple[str, str, str, str]]:
+        """(card id, file, reason, flagged at), oldest first."""
+        return self.db.execute("SELECT card_id, file, reason, flagged_at FROM flags ORDER BY flagged_at").fetchall()
+
+    def flagged_ids(self) -> set[str]:
+        return {card_id for (card_id,) in self.db.execute("SELECT card_id FROM flags")}
+
+    def clear_flag(self, card_id: str) -> bool:
+        with self.transaction() as db:
+            return db.execute("DELETE FROM flags WHERE card_id = ?", (card_id,)).rowcount > 0
+
+    def content_hashes(self) -> dict[str, tuple[str, str]]:
+        """Question id → (answer hash, prompt hash) as last loaded."""
+        return {card_id: (answer, prompt) for card_id, answer, prompt in self.db.execute(
+            "SELECT card_id, answer, prompt FROM content_hashes")}
+
+    def save_content_hashes(self, db: sqlite3.Connection, hashes: dict[str, tuple[str, str]]) -> None:
+        db.executemany("INSERT INTO content_hashes (card_id, answer, prompt) VALUES (?,?,?) ON CONFLICT(card_id) "
+                       "DO UPDATE SET answer=excluded.answer, prompt=excluded.prompt",
+                       [(card_id, answer, prompt) for card_id, (answer, prompt) in hashes.items()])
+
+    def relearn(self, db: sqlite3.Connection, card_id: str, fsrs_card: str, due: str, state: int) -> None:
+        db.execute("UPDATE cards SET fsrs_card = ?, due = ?, state = ? WHERE card_id = ?",
+                   (fsrs_card, due, state, card_id))
+
+    def first_reviews(self) -> dict[str, str]:
+        """Card id → when it was first reviewed (cards scheduled without a review are left out)."""
+        return dict(self.db.execute("SELECT card_id, first_review FROM cards WHERE first_review != ''"))
+
+    def durations(self) -> list[tuple[str, int]]:
+        """(card id, milliseconds) of every review: how long the user takes per card."""
+        return self.db.execute("SELECT card_id, duration_ms FROM reviews").fetchall()

@@ -6,7 +6,7 @@ import json
 import random
 from collections import Counter
 
-from .. import config, render
+from .. import config, flags, render
 from ..content import aliases, load_banks, text
 from ..errors import ExitCode, QuizError, unknown
 from ..questions import pose
@@ -59,6 +59,18 @@ def topics(as_json: bool) -> None:
     render.console.print(table)
 
 
+def prepare(store: Store, banks: list) -> None:
+    """Before a round: merged questions' history follows them, and cards whose answer was edited go back to
+    relearning (said once)."""
+    from .. import edits, environment
+
+    store.adopt_aliases(aliases(banks))
+    message = edits.notice(edits.sync(store, {q["id"]: q for bank in banks for q in bank.questions},
+                                      environment.now()))
+    if message:
+        render.console.print(f"[yellow]{message}[/]", soft_wrap=True)
+
+
 def ask(topic_names: list[str], count: int, kind: str | None, difficulty: int | None, lang: str | None,
         seed: int | None) -> int:
     from .. import rounds
@@ -68,15 +80,15 @@ def ask(topic_names: list[str], count: int, kind: str | None, difficulty: int | 
     if kind is not None and kind not in TYPES:
         raise unknown("type", kind, list(TYPES))
     banks = load_banks(topic_names)
-    pool = [q for bank in banks for q in bank.questions
+    store = Store()
+    pool = [q for q in flags.unflagged(store, [q for bank in banks for q in bank.questions])
             if (kind is None or q.get("type") == kind) and (difficulty is None or q.get("difficulty") == difficulty)]
     if not pool:
         raise QuizError("no question matches those filters")
     rng = random.Random(seed)
     chosen = rng.sample(pool, min(count, len(pool)))
     posed = [pose(q, lang, rng) for q in chosen]
-    store = Store()
-    store.adopt_aliases(aliases(banks))
+    prepare(store, banks)
     round_ = rounds.Round(store, settings, rounds.Replies(), command="ask")
     ending = rounds.run(round_, posed)
     render.summary(round_.tally.lines(lang))

@@ -12,11 +12,12 @@ from rich.table import Table
 from rich.text import Text
 
 from .. import config, counting, environment, exercise_reviews, planning, render, rounds, stats as progress_stats
-from ..content import Exercise, aliases, load_banks, load_exercises, text
+from ..content import Exercise, load_banks, load_exercises, text
 from ..errors import ExitCode
 from ..questions import pose
 from ..store import Store
-from .questions import language
+from . import preparing
+from .questions import language, prepare
 
 
 def _when(moment: datetime, now: datetime) -> str:
@@ -40,16 +41,20 @@ def review(limit: int | None, new: int | None, topics: list[str], lang: str | No
     store = Store()
     now = environment.now()
     banks = load_banks(topics or None)
-    store.adopt_aliases(aliases(banks))
-    questions = {q["id"]: q for bank in banks for q in bank.questions}
-    exercises = {e.card_id: e for e in load_exercises() if not topics or e.topic in topics}
+    prepare(store, banks)
+    settings, planned_topics = preparing.plan_limits(store, settings, now)
+    flagged = store.flagged_ids()
+    questions = {q["id"]: q for bank in banks for q in bank.questions if q["id"] not in flagged}
+    exercises = {e.card_id: e for e in load_exercises()
+                 if (not topics or e.topic in topics) and e.card_id not in flagged}
     exercises_due = _exercise_panels(store, settings, list(exercises.values()), now, lang)
     dues = store.dues()
     now_iso = environment.iso(now)
     due = [planning.Due(cid, questions[cid]["topic"], dues[cid]) for cid in counting.due_ids(dues, questions, now_iso)]
     allowance = (settings["new_per_day"] if new is None else new) - store.count_new_cards_since(
         environment.iso(environment.start_of_day(now)))
-    fresh = [(qid, questions[qid]["topic"]) for qid in counting.new_ids(dues, questions)]
+    fresh = [(qid, questions[qid]["topic"]) for qid in counting.new_ids(dues, questions)
+             if topics or not planned_topics or questions[qid]["topic"] in planned_topics]
     queue = planning.plan_review(due, fresh, allowance, limit)
     if not queue:
         upcoming = _next_due([when for cid, when in dues.items() if cid in questions or cid in exercises], now)
@@ -126,8 +131,10 @@ def _forecast(counts: list[int]) -> str:
     return f"today {bars} +{len(counts) - 1}d   (max {max(counts, default=0)}/day)"
 
 
-def stats(as_json: bool) -> None:
-    figures = collect_stats(Store(read_only_ok=True))
+def stats(as_json: bool, on: str | None = None) -> None:
+    store = Store(read_only_ok=True)
+    figures = collect_stats(store)
+    figures["readiness_on"], figures["readiness"] = preparing.readiness_by_topic(store, on)
     if as_json:
         print(json.dumps(figures, ensure_ascii=False, indent=2))
         return
@@ -146,6 +153,7 @@ def stats(as_json: bool) -> None:
         table.add_row(topic, f"{entry['seen']}/{entry['questions']}", str(entry["answered"]),
                       f"{entry['accuracy']:.0%}" if entry["accuracy"] is not None else "–")
     render.console.print(table)
+    preparing.show_readiness(store, figures["readiness_on"], figures["readiness"])
     render.console.print(Panel(_heatmap(figures["calendar"], environment.now()), title="reviews, last 26 weeks",
                                title_align="left", expand=False))
     render.console.print(Panel(Text(_forecast(figures["forecast"])), title="due forecast, 30 days",
