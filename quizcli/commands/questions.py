@@ -44,19 +44,16 @@ def topics(as_json: bool) -> None:
     if as_json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    from rich.table import Table
-
     lang = language(None, settings)
     wide = render.console.width >= 110
-    table = Table(title="Topics", title_justify="left")
-    for column in ("topic", *(["title"] if wide else []), "n", "mcq", "multi", "num", "cloze", "order", "open", "seen", "acc"):
-        table.add_column(column, justify="left" if column in ("topic", "title") else "right", no_wrap=True)
+    headers = ["topic", *(["title"] if wide else []), "n", "mcq", "multi", "num", "cloze", "order", "open", "seen", "acc"]
+    lines = []
     for row in rows:
         accuracy = f"{row['accuracy']:.0%}" if row["accuracy"] is not None else "–"
-        only = "" if len(row["languages"]) > 1 else f" [dim]({', '.join(row['languages'])} only)[/]"
-        table.add_row(row["topic"] + only, *([text(row["title"], lang)] if wide else []), str(row["questions"]),
-                      *(str(row["by_type"][t]) for t in TYPES), f"{row['seen']}/{row['questions']}", accuracy)
-    render.console.print(table)
+        only = "" if len(row["languages"]) > 1 else f" ({', '.join(row['languages'])} only)"
+        lines.append([row["topic"] + only, *([text(row["title"], lang)] if wide else []), str(row["questions"]),
+                      *(str(row["by_type"][t]) for t in TYPES), f"{row['seen']}/{row['questions']}", accuracy])
+    render.columns("Topics", headers, lines, left=2 if wide else 1)
 
 
 def prepare(store: Store, banks: list) -> None:
