@@ -38,6 +38,71 @@ def test_a_wrapper_that_calls_torch_instead_of_the_kernel_fails(tmp_path):
     assert "was launched 0 time(s)" in launched[0].message
 
 
+TORCH_BEFORE_A_NO_OP_LAUNCH = '''
+import torch
+import triton
+import triton.language as tl
+
+
+@triton.jit
+def add_kernel(x_ptr, y_ptr, out_ptr, n_elements, BLOCK_SIZE: tl.constexpr):
+    pass
+
+
+def add(x, y, out=None):
+    out = torch.empty_like(x) if out is None else out
+    torch.add(x, y, out=out)  # torch fills the output, then a kernel that does nothing is launched on it
+    add_kernel[(triton.cdiv(x.numel(), 1024),)](x, y, out, x.numel(), BLOCK_SIZE=1024)
+    return out
+'''
+
+UNMASKED_LOAD_NEVER_STORED = '''
+import torch
+import triton
+import triton.language as tl
+
+
+@triton.jit
+def add_kernel(x_ptr, y_ptr, out_ptr, n_elements, BLOCK_SIZE: tl.constexpr):
+    offsets = tl.program_id(0) * BLOCK_SIZE + tl.arange(0, BLOCK_SIZE)
+    inside = offsets < n_elements
+    x = tl.load(x_ptr + offsets)  # past the end in the last block; those lanes are never stored
+    y = tl.load(y_ptr + offsets, mask=inside)
+    tl.store(out_ptr + offsets, x + y, mask=inside)
+
+
+def add(x, y, out=None):
+    out = torch.empty_like(x) if out is None else out
+    add_kernel[(triton.cdiv(x.numel(), 1024),)](x, y, out, x.numel(), BLOCK_SIZE=1024)
+    return out
+'''
+
+
+def grade_vector_add(tmp_path, source):
+    solution = tmp_path / "solution.py"
+    solution.write_text(source)
+    result = run_suite(load_exercise("vector_add"), solution)
+    return result, {t.name: t for t in result.tests}
+
+
+@pytest.mark.skipif(bool(missing_requirements(["torch", "triton"])), reason="needs torch and triton")
+def test_torch_filling_the_output_before_a_no_op_launch_fails(tmp_path):
+    result, tests = grade_vector_add(tmp_path, TORCH_BEFORE_A_NO_OP_LAUNCH)
+    assert not result.passed
+    check = tests["test_every_output_element_comes_from_the_kernel"]
+    assert check.outcome == "failed" and "never stored by your kernel" in check.message, check.message
+
+
+@pytest.mark.skipif(bool(missing_requirements(["torch", "triton"])), reason="needs torch and triton")
+def test_an_unmasked_load_fails_even_when_its_values_are_never_stored(tmp_path):
+    result, tests = grade_vector_add(tmp_path, UNMASKED_LOAD_NEVER_STORED)
+    assert not result.passed and result.verdict == "failed", result.verdict
+    check = tests["test_tail_block_is_masked[1000]"]
+    assert check.outcome == "failed" and "read 24 element(s) outside x_ptr (past its end)" in check.message, \
+        check.message
+    assert "outside y_ptr" not in check.message
+
+
 def report(**checks):
     base = {"torch": "2.13", "gloo": True, "triton": "3.9", "triton_interpreter": True, "cuda_devices": [],
             "checks": [{"name": "numpy", "ok": True}]}
