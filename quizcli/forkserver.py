@@ -16,6 +16,7 @@ import array
 import json
 import os
 import select
+import signal
 import socket
 import subprocess
 import sys
@@ -57,6 +58,7 @@ def _run_grade(request: dict, fds: list[int], sock: socket.socket) -> None:
     """In the forked child: become the grade's process, then run pytest in it. Never returns."""
     try:
         sock.close()  # the solution must not reach the server
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
         os.setsid()
         stdout, *passed = fds
         devnull = os.open(os.devnull, os.O_RDONLY)
@@ -96,6 +98,7 @@ def apply_limits(limits: list) -> None:
 
 
 def serve(fd: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the client's to handle; it closes the socket
     sock = socket.socket(fileno=fd)
     _preload()
     running: dict[int, str] = {}
