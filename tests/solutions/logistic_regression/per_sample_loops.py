@@ -39,11 +39,14 @@ def binary_grad(w, b, X, y, l2=0.0):
 
 
 def fit_binary(X, y, lr=0.1, l2=0.0, epochs=100):
-    w, b = np.zeros(X.shape[1]), 0.0
-    for _ in range(epochs):
-        dw, db = binary_grad(w, b, X, y, l2)
-        w, b = w - lr * dw, b - lr * db
-    return w, b
+    params = [0.0] * (X.shape[1] + 1)  # weights, then the bias
+    epoch = 0
+    while epoch < epochs:
+        w = np.array(params[:-1])
+        grad_w, grad_b = binary_grad(w, params[-1], X, y, l2)
+        params = [p - lr * g for p, g in zip(params, list(grad_w) + [grad_b])]
+        epoch += 1
+    return np.array(params[:-1]), params[-1]
 
 
 def softmax(Z):
