@@ -13,12 +13,13 @@ import math
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from statistics import median
+from typing import TYPE_CHECKING
 
-from fsrs import Card, Rating, Scheduler
+if TYPE_CHECKING:  # fsrs is imported where it is used: `quiz review` reads the plan without it
+    from fsrs import Card, Scheduler
 
 from . import environment, readiness
 from .errors import QuizError
-from .scheduling import new_card
 
 REVIEW_ONLY_DAYS = 3
 DEFAULT_SECONDS = {"mcq": 30, "multi": 45, "numeric": 90, "cloze": 45, "order": 60, "open": 120, "exercise": 1800}
@@ -105,6 +106,8 @@ def seconds_per_kind(durations: list[tuple[str, int]], kinds: dict[str, str]) ->
 
 def _replay(scheduler: Scheduler, card: Card, moments: list[datetime], start: int) -> tuple[list[int], Card]:
     """The days (indices into ``moments``, from ``start``) on which the card is due and answered right."""
+    from fsrs import Rating
+
     days = []
     for index in range(start, len(moments)):
         if card.due <= moments[index]:
@@ -117,6 +120,10 @@ def forecast(items: list[Item], cards: dict[str, str], seconds: dict[str, float]
              now: datetime, interview: date, minutes_per_day: int) -> Forecast:
     """``cards``: card id → fsrs card JSON of every card already reviewed. Raises QuizError when the date is past
     or too close for the cards not seen yet."""
+    from fsrs import Card
+
+    from .scheduling import new_card
+
     days = (interview - environment.local_day(now)).days
     if days <= 0:
         raise QuizError(f"the interview date {interview} is {'today' if days == 0 else 'in the past'}: "

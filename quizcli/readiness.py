@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from fsrs import Card, Scheduler
+from typing import TYPE_CHECKING
 
 from . import environment
 from .errors import QuizError
+
+if TYPE_CHECKING:
+    from fsrs import Scheduler
 
 
 def parse_day(raw: str, what: str = "date") -> date:
@@ -27,6 +30,8 @@ def morning(day: date) -> datetime:
 def recall(scheduler: Scheduler, card_json: str | None, on: datetime) -> float:
     if not card_json:
         return 0.0
+    from fsrs import Card  # here: ``parse_day`` and ``morning`` serve commands that never need fsrs
+
     return float(scheduler.get_card_retrievability(Card.from_json(card_json), on))
 
 

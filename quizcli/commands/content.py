@@ -45,6 +45,7 @@ def validate(paths: list[Path], as_json: bool, coverage: bool) -> int:
                                             "rename it (file and topic)")
                       for path in banks if path.stem in builtin and path.resolve().parent == yours]
     payload = report.to_json()
+    payload["warnings"] = _reused_ids(banks)
     if coverage:
         payload["uncovered"] = report.uncovered()
     if as_json:
@@ -52,11 +53,35 @@ def validate(paths: list[Path], as_json: bool, coverage: bool) -> int:
     else:
         for problem in report.errors:
             render.console.print(str(problem), markup=False, highlight=False)
+        for warning in payload["warnings"]:
+            render.console.print(f"{warning['file']}: warning: {warning['message']}", markup=False, highlight=False)
         for entry in payload.get("uncovered", []):
             render.console.print(f"no question: {entry['note']} § {entry['section']}", markup=False)
         status = "[green]ok[/]" if not report.errors else f"[red]{len(report.errors)} problem(s)[/]"
         render.console.print(f"{report.questions} questions, {report.exercises} exercises: {status}")
     return ExitCode.ERROR if report.errors else ExitCode.OK
+
+
+def _reused_ids(banks: list[Path]) -> list[dict]:
+    """Ids whose prompt and answer both differ from what you studied under that id: a different question
+    reusing it would inherit the old card's history. Needs your database; warnings only."""
+    from .. import edits
+    from ..content import load_bank
+
+    if not (environment.home() / "quiz.db").exists():
+        return []
+    stored = Store(read_only_ok=True).content_hashes()
+    warnings = []
+    for path in banks:
+        try:
+            questions = {q["id"]: q for q in load_bank(path).questions if isinstance(q, dict) and "id" in q}
+        except (QuizError, TypeError, AttributeError):  # a broken bank: its errors are reported above
+            continue
+        warnings += [{"file": str(path), "id": qid,
+                      "message": f"id {qid!r} now names a different question (prompt and answer both changed): "
+                                 "give the new question a new id, or its card keeps the old one's history"}
+                     for qid in edits.reused_ids(stored, edits.hashes(questions))]
+    return warnings
 
 
 def import_notes(notes: Path, topic: str, out: Path | None, force: bool) -> None:

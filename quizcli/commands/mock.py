@@ -9,7 +9,7 @@ import time
 from rich.markup import escape
 from rich.table import Table
 
-from .. import config, environment, flags, mock, render, rounds
+from .. import config, flags, mock, render, rounds
 from ..content import load_banks, load_exercises, text
 from ..errors import ExitCode, QuizError
 from ..questions import pose

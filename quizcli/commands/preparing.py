@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from rich.markup import escape
 from rich.table import Table
 
-from .. import config, environment, interview_plan, planning, readiness, render, scheduling
+from .. import config, environment, interview_plan, planning, readiness, render
 from ..content import load_banks, load_exercises
 from ..errors import ExitCode, QuizError
 from ..interview_plan import Item, Plan
@@ -45,8 +45,10 @@ def plan_limits(store: Store, settings: dict, now: datetime) -> tuple[dict, list
 def readiness_by_topic(store: Store, on: str | None) -> tuple[str, dict]:
     """(the moment, ``{topic: {"recall", "seen", "cards"}}``): FSRS's predicted recall now, or on the morning of
     the day ``on`` (YYYY-MM-DD)."""
+    from ..scheduling import make_scheduler
+
     settings = config.load()
-    scheduler = scheduling.make_scheduler(settings, settings.get("fsrs_parameters"))
+    scheduler = make_scheduler(settings, settings.get("fsrs_parameters"))
     moment = morning(parse_day(on, "--on")) if on else environment.now()
     groups: dict[str, list[str]] = {}
     for item in scope(store, []):
@@ -70,8 +72,10 @@ def show_readiness(store: Store, moment: str, figures: dict) -> None:
 
 
 def _forecast(store: Store, items: list[Item], interview: date, minutes: int, now: datetime):
+    from ..scheduling import make_scheduler
+
     settings = config.load()
-    scheduler = scheduling.make_scheduler(settings, settings.get("fsrs_parameters"), fuzz=False)
+    scheduler = make_scheduler(settings, settings.get("fsrs_parameters"), fuzz=False)
     cards = {row.card_id: row.fsrs_card for row in store.cards()}
     seconds = interview_plan.seconds_per_kind(store.durations(), {item.card_id: item.kind for item in items})
     return interview_plan.forecast(items, cards, seconds, scheduler, now, interview, minutes)
