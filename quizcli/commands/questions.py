@@ -63,7 +63,7 @@ def prepare(store: Store, banks: list) -> None:
 
     store.adopt_aliases(aliases(banks))
     message = edits.notice(edits.sync(store, {q["id"]: q for bank in banks for q in bank.questions},
-                                      environment.now()))
+                                      environment.now(), edits.fingerprint([bank.path for bank in banks])))
     if message:
         render.console.print(f"[yellow]{message}[/]", soft_wrap=True)
 
