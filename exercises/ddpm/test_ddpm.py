@@ -266,3 +266,20 @@ def test_sampling_chain(solution, variant):
         got = solution.p_sample_step(0.5 * got, got, t, zs[step], betas, variance=variance)
         want = ref_step(0.5 * want, want, t, zs[step], betas, variance=variance)
     assert_close(got, want, rtol=1e-7, atol=1e-9, name=f"x_0 after a {T}-step reverse chain (variance={variance!r})")
+
+
+def test_non_contiguous_inputs_are_read_not_written(solution):
+    betas = torch.linspace(1e-3, 0.05, 20, dtype=F64)
+    g = torch.Generator().manual_seed(19)
+    x0 = torch.randn(4, 5, 3, generator=g, dtype=F64).transpose(1, 2)  # (4, 3, 5), not contiguous
+    noise = torch.randn(4, 5, 3, generator=g, dtype=F64).transpose(1, 2)
+    t = torch.tensor([0, 7, 19, 3])
+    x0_copy, noise_copy = x0.clone(), noise.clone()
+    got = solution.q_sample(x0, t, noise, betas)
+    assert_close(got, ref_q_sample(x0, t, noise, betas), rtol=1e-10, atol=1e-12,
+                 name="q_sample on transposed (non-contiguous) x0 and noise",
+                 mistakes=named(ref_q_sample, Q_MISTAKES, x0, t, noise, betas))
+    step = solution.p_sample_step(noise, x0, t, noise, betas)
+    assert_close(step, ref_step(noise, x0, t, noise, betas), rtol=1e-9, atol=1e-11,
+                 name="p_sample_step on non-contiguous tensors")
+    assert torch.equal(x0, x0_copy) and torch.equal(noise, noise_copy), "q_sample / p_sample_step modified their inputs"

@@ -224,3 +224,13 @@ def test_variant_dense_scene(solution, variant):
     check_keep(solution.batched_nms(boxes, scores, classes, thr), ref_nms(boxes, scores, thr, classes=classes.tolist()),
                f"batched_nms on {n} boxes (variant)",
                nms_wrong(boxes, scores, thr, ("suppress_across_classes",), classes.tolist()))
+
+
+def test_strided_box_views(solution):
+    table, scores = clustered(21, 30)
+    wide = torch.cat([table, torch.zeros(30, 4, dtype=torch.float64)], 1)
+    boxes = wide[::2, :4]  # every other row of a wider table: a strided, non-contiguous view
+    s = scores[::2]
+    assert_close(solution.box_iou(boxes, boxes), ref_iou(boxes, boxes), rtol=1e-12, atol=1e-12,
+                 name="box_iou on a strided view of the boxes")
+    check_keep(solution.nms(boxes, s, 0.5), ref_nms(boxes, s, 0.5), "nms on strided views", nms_wrong(boxes, s, 0.5))

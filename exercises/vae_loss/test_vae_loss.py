@@ -212,3 +212,14 @@ def test_variant_configuration(solution, variant):
     check_loss(got, ref_loss(recon, x, mu, logvar, beta, likelihood),
                named(ref_loss, LOSS_MISTAKES, recon, x, mu, logvar, beta, likelihood),
                f"vae_loss(likelihood={likelihood!r}, beta={beta})")
+
+
+def test_non_contiguous_inputs_are_read_not_written(solution):
+    mu, logvar, eps = (t.transpose(0, 1) for t in latents(24, (3, 4)))  # (4, 3) views, not contiguous
+    recon, x = (t.transpose(0, 1) for t in images(25, (6, 4)))
+    before = [t.clone() for t in (mu, logvar, eps, recon, x)]
+    assert_close(solution.reparameterize(mu, logvar, eps), ref_sample(mu, logvar, eps), rtol=1e-12, atol=1e-12,
+                 name="reparameterize on transposed tensors")
+    check_loss(solution.vae_loss(recon, x, mu, logvar), ref_loss(recon, x, mu, logvar),
+               named(ref_loss, LOSS_MISTAKES, recon, x, mu, logvar), "vae_loss on transposed tensors")
+    assert all(torch.equal(a, b) for a, b in zip((mu, logvar, eps, recon, x), before)), "the inputs were modified"
