@@ -179,6 +179,23 @@ def test_ctrl_c_ends_a_mock_with_its_report(content, monkeypatch):
     assert "answered 2" in result.output and "Score by topic" in result.output
 
 
+def test_a_mock_stops_when_its_time_is_up(content, monkeypatch):
+    from quizcli.commands import mock as mock_command
+
+    class Clock:  # every look at the clock is 200 s later: the second question finds the 6 minutes gone
+        moment = 0.0
+
+        def monotonic(self):
+            self.moment += 200
+            return self.moment
+
+    monkeypatch.setattr(mock_command, "time", Clock())
+    result = quiz(0, "mock", "--minutes", "6", "--seed", "1", "--json", stdin="a\n" * 5)
+    report = json.loads(result.output[result.output.rindex("\n{\n") + 1:])
+    assert "⏱ 2:40 left" in result.output and "time is up" in result.output
+    assert report["ending"] == "stopped" and report["answered"] == 1
+
+
 def test_a_mock_with_the_exercise_grades_it(isolated, monkeypatch):
     monkeypatch.setenv("QUIZ_CONTENT", str(FIXTURES / "course"))
     result = quiz(0, "mock", "--minutes", "6", "--topic", "python", "--seed", "1", "--json",
@@ -240,3 +257,12 @@ def test_an_edited_answer_sends_the_card_back_to_relearning_once(isolated, monke
           choices=["yes", "no"], answer={"en": "yes", "zh": "是"})
     report = json.loads(run_quiz("validate", str(bank), "--json", env={"QUIZ_CONTENT": str(root)}).stdout)
     assert [w["id"] for w in report["warnings"]] == ["llm.week-5"] and not report["errors"]
+
+
+def test_time_per_card_comes_from_your_history_after_a_few_answers():
+    from quizcli.interview_plan import DEFAULT_SECONDS, seconds_per_kind
+
+    kinds = {"a": "mcq", "b": "numeric", "exercise:x": "exercise"}
+    seconds = seconds_per_kind([("a", 12000), ("a", 20000), ("a", 100000), ("b", 5000), ("gone", 1)], kinds)
+    assert seconds["mcq"] == 20 and seconds["numeric"] == DEFAULT_SECONDS["numeric"]  # median; 1 answer is too few
+    assert seconds["exercise"] == DEFAULT_SECONDS["exercise"]

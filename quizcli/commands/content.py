@@ -70,7 +70,10 @@ def _reused_ids(banks: list[Path]) -> list[dict]:
 
     if not (environment.home() / "quiz.db").exists():
         return []
-    stored = Store(read_only_ok=True).content_hashes()
+    try:
+        stored = Store(read_only_ok=True).content_hashes()
+    except QuizError:  # a database this quiz cannot read as it is: nothing to compare with
+        return []
     warnings = []
     for path in banks:
         try:
