@@ -14,6 +14,11 @@ ODD = [(5, 3), (7,), (2, 2, 2), (1,)]      # 31 elements
 LARGE = [(20, 12), (40,), (10, 12)]        # 400 elements
 
 
+def hyper(kwargs):
+    """The optimizer's keyword arguments: lr 0.01 unless given; a value of None leaves that default to the class."""
+    return {k: v for k, v in {"lr": 0.01, **kwargs}.items() if v is not None}
+
+
 def init_params(shapes, seed):
     g = torch.Generator().manual_seed(seed)
     return [torch.randn(s, generator=g, dtype=torch.float64) for s in shapes]
@@ -42,14 +47,14 @@ def zero_worker(rank, world_size, solution, shapes, seed, steps, kwargs):
 
 
 def run(solution, world_size, shapes=SMALL, seed=0, steps=3, **kwargs):
-    kwargs = {"lr": 0.01, **kwargs}
+    kwargs = hyper(kwargs)
     return run_ranks(zero_worker, world_size, solution, shapes, seed, steps, kwargs, timeout=TIMEOUT)
 
 
 def torch_adam(shapes, seed, steps, world_size, combine, **kwargs):
     """Flat parameters after each step of torch.optim.Adam fed with the combined gradients."""
     params = [p.requires_grad_() for p in init_params(shapes, seed)]
-    opt = torch.optim.Adam(params, **{"lr": 0.01, **kwargs})
+    opt = torch.optim.Adam(params, **hyper(kwargs))
     history = []
     for step in range(steps):
         grads = [local_grads(shapes, seed, r, step) for r in range(world_size)]
@@ -103,6 +108,15 @@ def test_total_size_not_divisible_by_world_size(solution, world_size):
 def test_gradients_are_averaged_not_summed(solution, world_size):
     # With a large eps, Adam is no longer invariant to the gradient's scale: sum and mean differ.
     check(run(solution, world_size, seed=11, eps=0.5), SMALL, 11, 3, world_size, eps=0.5)
+
+
+def test_default_hyperparameters(solution):
+    check(run(solution, 2, seed=23, lr=None), SMALL, 23, 3, 2, lr=None)
+
+
+def test_fewer_elements_than_ranks(solution):
+    # 3 elements on 4 ranks: shards of one element, the last rank owns only padding
+    check(run(solution, 4, shapes=[(3,)], seed=29), [(3,)], 29, 3, 4)
 
 
 def test_custom_betas_and_ten_steps(solution):
