@@ -20,9 +20,7 @@ def ref_points(y, s, ascending=False):
 def ref_roc_curve(y, s, mistake=None):
     thr, tp, fp = ref_points(y, s, ascending=mistake == "ascending_thresholds")
     if mistake == "ties_not_grouped":
-        order = np.argsort(-np.asarray(s, float), kind="stable")
-        ys = np.asarray(y).astype(bool)[order]
-        thr, tp, fp = np.asarray(s, float)[order], np.cumsum(ys), np.cumsum(~ys)
+        thr, tp, fp = ungrouped_points(y, s)
     fpr, tpr = fp / fp[-1], tp / tp[-1]
     if mistake == "roc_without_origin":
         return fpr, tpr, thr
@@ -42,8 +40,16 @@ def ref_roc_auc(y, s, mistake=None):
     return float(np.trapezoid(tpr, fpr))
 
 
+def ungrouped_points(y, s):
+    order = np.argsort(-np.asarray(s, float), kind="stable")
+    ys = np.asarray(y).astype(bool)[order]
+    return np.asarray(s, float)[order], np.cumsum(ys), np.cumsum(~ys)
+
+
 def ref_pr_curve(y, s, mistake=None):
     thr, tp, fp = ref_points(y, s, ascending=mistake == "ascending_thresholds")
+    if mistake == "ties_not_grouped":
+        thr, tp, fp = ungrouped_points(y, s)
     precision, recall = tp / (tp + fp), tp / tp[-1]
     if mistake == "pr_no_start_point":
         return precision, recall, thr
@@ -61,11 +67,8 @@ def ref_pr_auc(y, s, method="step", mistake=None):
     return total
 
 
-ROC_MISTAKES = ("ties_not_grouped", "ties_as_wins", "roc_without_origin")
-# Both give exactly 1 − AUC, so a wrong area alone cannot tell them apart: name the pair (the curve tests name
-# ascending_thresholds on its own).
-ONE_MINUS_AUC = "the area is 1 − AUC: thresholds taken in ascending order, or ∫ FPR dTPR instead of ∫ TPR dFPR"
-PR_MISTAKES = ("pr_trapezoid_default", "pr_no_start_point", "ascending_thresholds")
+ROC_MISTAKES = ("ties_not_grouped", "ties_as_wins", "roc_without_origin", "ascending_thresholds", "roc_axes_swapped")
+PR_MISTAKES = ("ties_not_grouped", "pr_trapezoid_default", "pr_no_start_point", "ascending_thresholds")
 
 
 def data(seed, n, ties=False, p_pos=0.4):
@@ -76,12 +79,21 @@ def data(seed, n, ties=False, p_pos=0.4):
     return y, (np.round(s) if ties else s)
 
 
+def merge_collisions(wrong):
+    """Mistakes that give the same wrong area on this input cannot be told apart: name them together."""
+    groups = {}
+    for label, value in wrong.items():
+        groups.setdefault(round(float(value), 12), []).append(label)
+    return {labels[0] if len(labels) == 1 else " — or — ".join(labels): value
+            for value, labels in groups.items()}
+
+
 def roc_wrong(y, s):
-    return {**{LABELS[m]: ref_roc_auc(y, s, m) for m in ROC_MISTAKES}, ONE_MINUS_AUC: 1.0 - ref_roc_auc(y, s)}
+    return merge_collisions({LABELS[m]: ref_roc_auc(y, s, m) for m in ROC_MISTAKES})
 
 
 def pr_wrong(y, s, method="step"):
-    return {LABELS[m]: ref_pr_auc(y, s, method, m) for m in PR_MISTAKES}
+    return merge_collisions({LABELS[m]: ref_pr_auc(y, s, method, m) for m in PR_MISTAKES})
 
 
 def check_curve(got, want, what, wrong=None):
