@@ -132,6 +132,20 @@ def mistake_labels(suite_file: str) -> dict[str, Label]:
     return labels
 
 
+def assert_same_gradients(fn, reference, inputs: list, upstream, names: str, *, rtol: float, atol: float,
+                          what: str = "") -> None:
+    """Backpropagate ``upstream`` through ``fn(*inputs)`` and ``reference(*inputs)`` (fresh leaf copies each) and
+    compare the gradients of every input, named by the letters of ``names``."""
+    got = [t.clone().requires_grad_() for t in inputs]
+    (fn(*got) * upstream).sum().backward()
+    ref = [t.clone().requires_grad_() for t in inputs]
+    (reference(*ref) * upstream).sum().backward()
+    for name, a, e in zip(names, got, ref):
+        if a.grad is None:
+            raise AssertionError(f"no gradient reached {name}: keep the computation differentiable")
+        assert_close(a.grad, e.grad, rtol=rtol, atol=atol, name=f"d loss / d {name}{what}")
+
+
 def expect_value_error(fn, what: str) -> None:
     """Call ``fn``; fail unless it raises ValueError, saying what happened instead."""
     try:

@@ -125,22 +125,17 @@ def test_eps_added_outside_sqrt(solution):
                  what="parameters with eps=1e-3 and gradients ~1e-3")
 
 
-def test_adamw_decay_is_decoupled_from_gradient(solution):
-    params, grads = make_problem([(6,), (2, 5)], 5, seed=3)
-    kw = dict(lr=0.02, weight_decay=0.5, decoupled=True)
+@pytest.mark.parametrize("decoupled,wrong", [
+    (True, ["adamw_decay_in_gradient", "adamw_decay_without_lr", "decay_ignored"]),
+    (False, ["l2_decay_decoupled", "decay_ignored"]),
+], ids=["AdamW-decoupled", "Adam-L2"])
+def test_weight_decay_flavour(solution, decoupled, wrong):
+    params, grads = make_problem([(6,), (2, 5)], 5, seed=3 if decoupled else 4)
+    kw = dict(lr=0.02, weight_decay=0.5, decoupled=decoupled)
     got = run_solution(solution, params, grads, **kw)
-    check_params(got, reference(params, grads, **kw),
-                 mistakes_for(params, grads, ["adamw_decay_in_gradient", "adamw_decay_without_lr", "decay_ignored", *ALL], **kw),
-                 what="AdamW parameters (decoupled=True, weight_decay=0.5)")
-
-
-def test_l2_weight_decay_is_added_to_gradient(solution):
-    params, grads = make_problem([(6,), (2, 5)], 5, seed=4)
-    kw = dict(lr=0.02, weight_decay=0.5, decoupled=False)
-    got = run_solution(solution, params, grads, **kw)
-    check_params(got, reference(params, grads, **kw),
-                 mistakes_for(params, grads, ["l2_decay_decoupled", "decay_ignored", *ALL], **kw),
-                 what="Adam+L2 parameters (decoupled=False, weight_decay=0.5)")
+    check_params(got, reference(params, grads, **kw), mistakes_for(params, grads, [*wrong, *ALL], **kw),
+                 what=f"parameters with weight_decay=0.5, decoupled={decoupled} "
+                      f"({'AdamW: decay the weights' if decoupled else 'Adam + L2: add λ·p to the gradient'})")
 
 
 @pytest.mark.parametrize("decoupled", [False, True], ids=["Adam", "AdamW"])

@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from quizcli.testing import assert_close, expect_value_error, mistake_labels
+from quizcli.testing import assert_close, assert_same_gradients, expect_value_error, mistake_labels
 
 F64 = torch.float64
 LABELS = mistake_labels(__file__)
@@ -122,15 +122,9 @@ def test_function_rejects_indivisible_heads(solution):
 def test_function_gradients_match_reference(solution):
     g = torch.Generator().manual_seed(9)
     base = [rand(g, 2, 6, 5, 4), rand(g, 2, 3, 5, 4), rand(g, 2, 3, 5, 4)]
-    w = rand(g, 2, 6, 5, 4)
-    got = [t.clone().requires_grad_() for t in base]
-    (solution.grouped_query_attention(*got, causal=True) * w).sum().backward()
-    ref = [t.clone().requires_grad_() for t in base]
-    (ref_gqa(*ref, causal=True) * w).sum().backward()
-    for name, a, e in zip("qkv", got, ref):
-        assert a.grad is not None, f"no gradient reached {name}"
-        assert_close(a.grad, e.grad, rtol=1e-8, atol=1e-10,
-                     name=f"d loss / d {name} (shared kv heads sum the gradients of their query heads)")
+    assert_same_gradients(lambda *t: solution.grouped_query_attention(*t, causal=True),
+                          lambda *t: ref_gqa(*t, causal=True), base, rand(g, 2, 6, 5, 4), "qkv", rtol=1e-8, atol=1e-10,
+                          what=" (shared kv heads sum the gradients of their query heads)")
 
 
 # --- module -----------------------------------------------------------------------------------
