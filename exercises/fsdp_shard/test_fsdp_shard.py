@@ -5,7 +5,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from quizcli.testing import assert_close, mistake_labels
+from quizcli.testing import assert_close, known_mistake, mistake_labels
 from quizcli.testing_distributed import held_elements, run_ranks, watched_calls
 
 LABELS = mistake_labels(__file__)
@@ -167,12 +167,14 @@ def test_full_parameters_are_not_saved_for_backward(solution):
         assert res["saved"] <= budget, (
             f"rank {rank}: the forward pass saved {res['saved']} elements for backward; inputs and shards need "
             f"about {budget}. Saving the gathered full weight ({HID * IN} + {OUT * HID} elements) keeps it alive: "
-            "FSDP frees it after forward and gathers it again in backward.")
+            "FSDP frees it after forward and gathers it again in backward."
+            + known_mistake(LABELS["saves_full_weight"]))
         kept = res["graph"] - 3 * OUT  # the output y itself is part of what the walk finds
         assert kept <= budget, (
             f"rank {rank}: the autograd graph of the output keeps {kept} elements alive (saved tensors and "
             f"attributes of the backward ctx); inputs and shards need about {budget}. A gathered full weight "
-            "stored on ctx (or anywhere reachable from it) is never freed.")
+            "stored on ctx (or anywhere reachable from it) is never freed."
+            + known_mistake(LABELS["full_weight_on_ctx"]))
 
 
 def test_gradients_are_reduce_scattered_not_all_reduced(solution):
