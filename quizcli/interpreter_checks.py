@@ -17,6 +17,7 @@ import numpy as np
 
 _spans: list[tuple[int, int, str]] = []  # (first byte, end byte, argument name) of the launch in progress
 _violations: dict[tuple[str, str, str], int] = {}  # (verb, argument, where) -> lanes
+_written: set[int] = set()  # spans this launch stored into: the likely owners of its stray stores
 _stored: list[np.ndarray] | None = None  # addresses stored to, while tracing
 _installed = False
 
@@ -45,8 +46,11 @@ def _record_spans(names, args) -> None:
 
 def _count_violations(addr: np.ndarray, verb: str) -> None:
     """Blame each out-of-bounds address on the argument starting below it (an overrun past its end, the
-    common case), or when there is none on the lowest argument (an access before its start)."""
-    firsts = np.array([s[0] for s in _spans], dtype=np.int64)
+    common case), or when there is none on the lowest argument (an access before its start). A stray store
+    is blamed only on arguments the launch stores into, when it has stored anywhere yet."""
+    owners = _written if verb != "read" and _written else set(range(len(_spans)))
+    never = np.iinfo(np.int64).max  # a first byte no address reaches: the argument is not a candidate
+    firsts = np.array([s[0] if i in owners else never for i, s in enumerate(_spans)], dtype=np.int64)
     below = np.where(firsts[None, :] <= addr[:, None], firsts[None, :], np.iinfo(np.int64).min)
     past = below.max(axis=1) > np.iinfo(np.int64).min
     blamed = np.where(past, below.argmax(axis=1), int(firsts.argmin()))
@@ -61,8 +65,11 @@ def _checked_mask(ptrs, mask, verb: str) -> np.ndarray:
     lanes = np.broadcast_to(np.asarray(mask.data if mask is not None else True, dtype=bool), addr.shape)
     size = max(ptrs.get_element_ty().primitive_bitwidth // 8, 1)
     inside = np.zeros(addr.shape, dtype=bool)
-    for first, end, _ in _spans:
-        inside |= (addr >= first) & (addr + size <= end)
+    for index, (first, end, _) in enumerate(_spans):
+        hit = (addr >= first) & (addr + size <= end)
+        inside |= hit
+        if verb != "read" and (hit & lanes).any():
+            _written.add(index)
     bad = lanes & ~inside
     if bad.any():
         if not _spans:
@@ -93,6 +100,7 @@ def _wrap_executor(GridExecutor) -> None:
 
     def checked_call(self, *args, **kwargs):
         _violations.clear()
+        _written.clear()
         try:
             call(self, *args, **kwargs)
         finally:
