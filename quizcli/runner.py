@@ -21,7 +21,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from . import forkserver, grading, schema
+from . import exercise_schema, forkserver, grading
 from .content import Exercise
 from .forkserver import ForkServer
 from .grading import GradeResult
@@ -148,7 +148,7 @@ def precheck(exercise: Exercise, source: str) -> GradeResult | None:
 
 
 def missing_names(exercise: Exercise, source: str) -> list[str]:
-    defined = schema.defined_names(source)
+    defined = exercise_schema.defined_names(source)
     return [name for name in exercise.names if name not in defined]
 
 

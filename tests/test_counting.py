@@ -8,7 +8,7 @@ from conftest import FIXTURES
 
 from quizcli import counting, planning
 from quizcli.exercise_reviews import pick_variant
-from quizcli.schema import validate_exercise
+from quizcli.exercise_schema import validate_exercise
 
 NOW = "2026-11-23T12:00:00.000000+00:00"
 EARLIER, LATER = "2026-11-23T11:00:00.000000+00:00", "2026-11-23T13:00:00.000000+00:00"

@@ -4,7 +4,7 @@ import shutil
 
 import pytest
 
-from quizcli import schema
+from quizcli import exercise_schema
 from quizcli.content import read_exercise
 from quizcli.mistakes import Edit, Mistake, PatchError, apply_patch
 
@@ -46,7 +46,7 @@ def test_validate_names_a_stale_patch(tmp_path):
     folder = course / "exercises" / "echo"
     text = (folder / "mistakes.yaml").read_text().replace("return [2 * x for x in xs]", "return [3 * x for x in xs]")
     (folder / "mistakes.yaml").write_text(text)
-    problems = schema.validate_mistakes(read_exercise(folder))
+    problems = exercise_schema.validate_mistakes(read_exercise(folder))
     assert [p.line for p in problems] == [2] and "off_by_one" in problems[0].message
 
 
@@ -56,5 +56,5 @@ def test_validate_rejects_unknown_fields_and_bad_ids(tmp_path):
     folder = course / "exercises" / "echo"
     (folder / "mistakes.yaml").write_text(
         "- id: Bad-Id\n  label: {en: x, zh: y}\n  colour: red\n  patch: [{old: 'return', new: 'return'}]\n")
-    messages = [p.message for p in schema.validate_mistakes(read_exercise(folder))]
+    messages = [p.message for p in exercise_schema.validate_mistakes(read_exercise(folder))]
     assert any("unknown field 'colour'" in m for m in messages) and any("'id' must be" in m for m in messages)
