@@ -128,6 +128,9 @@ def validate_mistakes(exercise: Exercise) -> list[Problem]:
             check.add(entry.line_of("id"), f"'id' must be unique and match [a-z0-9_]+ (got {mistake_id!r})")
         seen.add(str(mistake_id))
         check.bilingual(entry, "label")
+        label = entry.get("label")
+        if isinstance(label, dict) and any("TODO" in str(v) for v in label.values()):
+            check.add(entry.line_of("label"), "a label is still a placeholder (TODO): write it for the learner")
         tags = entry.get("tags") or []
         if not isinstance(tags, list) or not all(isinstance(t, str) and mistakes.TAG.fullmatch(t) for t in tags):
             check.add(entry.line_of("tags"), "'tags' must list misconception tags like gqa-grouping")

@@ -55,6 +55,7 @@ def test_validate_rejects_unknown_fields_and_bad_ids(tmp_path):
     shutil.copytree("tests/fixtures/course", course)
     folder = course / "exercises" / "echo"
     (folder / "mistakes.yaml").write_text(
-        "- id: Bad-Id\n  label: {en: x, zh: y}\n  colour: red\n  patch: [{old: 'return', new: 'return'}]\n")
+        "- id: Bad-Id\n  label: {en: x, zh: TODO-zh}\n  colour: red\n  patch: [{old: 'return', new: 'return'}]\n")
     messages = [p.message for p in exercise_schema.validate_mistakes(read_exercise(folder))]
     assert any("unknown field 'colour'" in m for m in messages) and any("'id' must be" in m for m in messages)
+    assert any("placeholder (TODO)" in m for m in messages)
