@@ -8,7 +8,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from quizcli.testing import assert_close, mistake_labels
+from quizcli.testing import assert_close, is_close, mistake_labels
 
 LABELS = mistake_labels(__file__)
 
@@ -126,8 +126,13 @@ def test_running_sum_rescaled_when_max_grows(solution):
         assert_close(loss, ref_loss, rtol=1e-5, atol=1e-5, name="loss with a growing running max")
         assert_close(grad, ref_grad, rtol=1e-4, atol=1e-7, name="grad with a growing running max")
     except AssertionError as exc:
-        raise AssertionError(f"{exc}\n  when the running max grows from m to m_new, the running sum must be "
-                             "multiplied by exp(m − m_new) before adding the new chunk") from None
+        # the same rows reversed have their max in the first chunk: right there means the rescaling is missing
+        flipped_loss, _ = call(solution, logits.flip(-1).contiguous(), logits.shape[1] - 1 - targets)
+        if not is_close(flipped_loss, ref_loss, rtol=1e-5, atol=1e-5):
+            raise
+        raise AssertionError(f"{exc}\n  the same rows reversed (max in the first chunk) come out right: when the "
+                             "running max grows from m to m_new, the running sum must be multiplied by "
+                             "exp(m − m_new) before adding the new chunk") from None
 
 
 @pytest.mark.parametrize("shift", [-20.0, -200.0], ids=["around_-20", "around_-200"])
