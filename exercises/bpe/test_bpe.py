@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from quizcli.testing import mistake_labels
+from quizcli.testing import known_mistake, mistake_labels
 
 LABELS = mistake_labels(__file__)
 
@@ -97,10 +97,8 @@ def check_equal(got, want, what, wrong):
     i = next((k for k, (a, b) in enumerate(zip(got, want)) if a != b), min(len(got), len(want)))
     msg = (f"{what}: {len(got)} items, expected {len(want)}; first difference at index {i}: "
            f"got {got[i] if i < len(got) else '(nothing)'!r}, expected {want[i] if i < len(want) else '(nothing)'!r}")
-    for label, w in wrong.items():
-        if [tuple(x) if isinstance(x, list) else x for x in w] == got:
-            msg += f"\n  this looks like a known mistake: {label}"
-            break
+    matched = [label for label, w in wrong.items() if [tuple(x) if isinstance(x, list) else x for x in w] == got]
+    msg += "".join(known_mistake(label) for label in matched)  # several can give the same wrong list: name all
     raise AssertionError(msg)
 
 

@@ -4,7 +4,7 @@
 import numpy as np
 import pytest
 
-from quizcli.testing import assert_close, expect_value_error, mistake_labels
+from quizcli.testing import assert_close, expect_value_error, known_mistake, mistake_labels
 
 LABELS = mistake_labels(__file__)
 
@@ -84,7 +84,7 @@ def test_sign_convention(solution):
         comps = np.asarray(comps, dtype=float)
         top = comps[np.arange(len(comps)), np.abs(comps).argmax(axis=1)]
         assert np.all(top > 0), (f"seed {seed}: the largest-magnitude entry of each component must be positive, got "
-                                 f"{np.round(top, 4).tolist()}: {LABELS['no_sign_convention']}")
+                                 f"{np.round(top, 4).tolist()}" + known_mistake(LABELS["no_sign_convention"]))
         assert_close(comps, ref_fit(X)[1], rtol=1e-8, atol=1e-9, name=f"components (seed {seed})")
 
 

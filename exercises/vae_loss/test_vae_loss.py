@@ -5,7 +5,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from quizcli.testing import assert_close, expect_value_error, mistake_labels
+from quizcli.testing import assert_close, expect_value_error, known_mistake, mistake_labels
 
 F64 = torch.float64
 LABELS = mistake_labels(__file__)
@@ -93,10 +93,11 @@ def test_reparameterize_gradients_reach_mu_and_logvar(solution):
     mu0, lv0, eps = latents(3, (5, 4))
     mu, logvar = mu0.clone().requires_grad_(), lv0.clone().requires_grad_()
     z = solution.reparameterize(mu, logvar, eps)
-    assert z.requires_grad, f"z does not depend on μ and log σ² in the autograd graph: {LABELS['no_reparameterization']}"
+    assert z.requires_grad, f"z does not depend on μ and log σ² in the autograd graph{known_mistake(LABELS['no_reparameterization'])}"
     w = torch.linspace(-1, 1, 20, dtype=F64).reshape(5, 4)
     (w * z).sum().backward()
-    assert mu.grad is not None and logvar.grad is not None, LABELS["no_reparameterization"]
+    assert mu.grad is not None and logvar.grad is not None, \
+        "no gradient reached μ or log σ²" + known_mistake(LABELS["no_reparameterization"])
     assert_close(mu.grad, w, rtol=1e-12, atol=1e-12, name="d(Σ w·z)/dμ (must be w)")
     assert_close(logvar.grad, w * 0.5 * (0.5 * lv0).exp() * eps, rtol=1e-10, atol=1e-12,
                  name="d(Σ w·z)/d log σ² (must be w · ½σ · ε)")
