@@ -97,8 +97,8 @@ def _is_peer_loss(text: str) -> bool:
 
 
 def _is_library(filename: str) -> bool:
-    """The stdlib, installed packages and this harness: not where a user's mistake is."""
-    return (filename.startswith((os.path.dirname(os.__file__), os.path.splitext(__file__)[0], "<frozen "))
+    """The stdlib, installed packages and the grader (quizcli): not where a user's mistake is."""
+    return (filename.startswith((os.path.dirname(os.__file__), os.path.dirname(__file__) + os.sep, "<frozen "))
             or f"{os.sep}site-packages{os.sep}" in filename)
 
 

@@ -133,11 +133,11 @@ def test_returned_loss_is_global_batch_mean(solution, world_size, n):
         per_rank = [float(((model(xs) - ys) ** 2).mean())
                     for xs, ys in zip(torch.tensor_split(x, world_size), torch.tensor_split(y, world_size))]
     for rank, (_, got) in enumerate(results):
-        assert_close(torch.tensor(got), torch.tensor(losses), rtol=1e-9, atol=1e-12,
+        assert_close(got, losses, rtol=1e-9, atol=1e-12,  # Python floats: compared in float64
                      name=f"rank {rank}: returned loss (mean over the whole global batch, before the step)",
-                     mistakes={LABELS["loss_not_reduced"]: torch.tensor(per_rank[rank:rank + 1]),
-                               LABELS["equal_weight_average"]: torch.tensor([sum(per_rank) / world_size]),
-                               LABELS["sum_not_average"]: torch.tensor([sum(per_rank)])})
+                     mistakes={LABELS["loss_not_reduced"]: per_rank[rank:rank + 1],
+                               LABELS["equal_weight_average"]: [sum(per_rank) / world_size],
+                               LABELS["sum_not_average"]: [sum(per_rank)]})
 
 
 @pytest.mark.parametrize("world_size", [2, 4])
@@ -154,7 +154,7 @@ def test_three_steps_from_different_random_inits_match_single_process(solution, 
     expected, losses = simulate(31, 100, n, world_size, 3, 0.2)
     check_params(results, expected, what="parameters after broadcast_parameters + 3 ddp_step calls")
     for rank, (_, got) in enumerate(results):
-        assert_close(torch.tensor(got), torch.tensor(losses), rtol=1e-9, atol=1e-12,
+        assert_close(got, losses, rtol=1e-9, atol=1e-12,  # Python floats: compared in float64
                      name=f"rank {rank}: losses returned by the 3 steps")
 
 
