@@ -98,14 +98,18 @@ MATCHED: list[str] = []  # ids of the mistakes named in the running test; suite_
 
 
 def _named_mistake(actual: Any, expected: Any, mistakes: Mapping[str, Any] | None, rtol: float, atol: float) -> str:
-    """The first known mistake the result matches at the test's own tolerance and the right answer does not
-    (a mistake that coincides with the right answer on this input says nothing about the result)."""
+    """Every known mistake the result matches at the test's own tolerance and the right answer does not (a
+    mistake that coincides with the right answer on this input says nothing); two that give the same wrong
+    answer here are both named, since this input cannot tell them apart."""
+    named = []
     for label, wrong in (mistakes or {}).items():
         wrong = wrong() if callable(wrong) else wrong
         if (wrong is not None and is_close(actual, wrong, rtol=rtol, atol=atol)
                 and not is_close(expected, wrong, rtol=rtol, atol=atol)):
-            return known_mistake(label)
-    return ""
+            named.append(label)
+    for label in named[1:]:
+        known_mistake(label)
+    return known_mistake(named[0]) + "".join(f" (or: {label})" for label in named[1:]) if named else ""
 
 
 def known_mistake(label: str) -> str:

@@ -40,6 +40,14 @@ def test_a_result_that_matches_the_mistake_at_the_test_tolerance_is_named_and_re
     assert testing.MATCHED == ["summed"]
 
 
+def test_two_mistakes_with_the_same_wrong_answer_are_both_named():
+    # e.g. thresholds sorted ascending and ROC axes swapped both give 1 − AUC: this input cannot tell them apart
+    message = failure([0.25], [0.75], rtol=1e-9, atol=0, mistakes={label("ascending", "thresholds ascending"): 0.25,
+                                                                   label("swapped", "axes swapped"): 0.25})
+    assert "known mistake: thresholds ascending (or: axes swapped)" in message
+    assert sorted(testing.MATCHED) == ["ascending", "swapped"]
+
+
 def test_a_mistake_that_equals_the_right_answer_on_this_input_is_never_named():
     # e.g. sum vs mean over a last dimension of size 1: the "mistake" is the right answer here
     message = failure([[3.0]], [[1.0]], rtol=1e-6, atol=0, mistakes={label("sum", "sum, not mean"): np.array([[1.0]])})
