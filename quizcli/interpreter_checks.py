@@ -141,6 +141,10 @@ def _first_config_only(Autotuner) -> None:
     Autotuner.prune_configs = lambda self, kwargs: prune(self, kwargs)[:1]
 
 
+def installed() -> bool:
+    return _installed
+
+
 def install() -> None:
     """Patch the interpreter (idempotent); call only where TRITON_INTERPRET=1 is in effect."""
     global _installed
