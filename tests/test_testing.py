@@ -42,8 +42,8 @@ def test_a_result_that_matches_the_mistake_at_the_test_tolerance_is_named_and_re
 
 def test_two_mistakes_with_the_same_wrong_answer_are_both_named():
     # e.g. thresholds sorted ascending and ROC axes swapped both give 1 − AUC: this input cannot tell them apart
-    message = failure([0.25], [0.75], rtol=1e-9, atol=0, mistakes={label("ascending", "thresholds ascending"): 0.25,
-                                                                   label("swapped", "axes swapped"): 0.25})
+    message = failure([0.25], [0.75], rtol=1e-9, atol=0, mistakes={label("ascending", "thresholds ascending"): np.array([0.25]),
+                                                                   label("swapped", "axes swapped"): np.array([0.25])})
     assert "known mistake: thresholds ascending (or: axes swapped)" in message
     assert sorted(testing.MATCHED) == ["ascending", "swapped"]
 
