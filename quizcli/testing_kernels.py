@@ -169,7 +169,8 @@ def speed_note(fn, baseline, *, label: str = "torch", tf32: bool = False) -> str
 @contextlib.contextmanager
 def _tf32_allowed(allowed: bool):
     saved = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
-    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = allowed or saved[0]
+    if allowed:
+        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
     try:
         yield
     finally:
