@@ -15,7 +15,7 @@ import tempfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from _timing import QUIZ, report, wall
+from _timing import QUIZ, report, timed
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -77,10 +77,10 @@ def main() -> None:
         fill_store(home / "quiz.db", ids)
         env = {"QUIZ_HOME": str(home), "QUIZ_CONTENT": str(root), "QUIZ_NOW": NOW.isoformat()}
         rows = [
-            ("quiz --help", wall(QUIZ + ["--help"], env=env)),
-            ("quiz review (first question)", wall(QUIZ + ["review", "--limit", "1"], env=env)),
-            ("quiz stats", wall(QUIZ + ["stats"], env=env, repeat=3)),
-            ("quiz stats --json", wall(QUIZ + ["stats", "--json"], env=env, repeat=3)),
+            ("quiz --help", timed(QUIZ + ["--help"], env=env)),
+            ("quiz review (first question)", timed(QUIZ + ["review", "--limit", "1"], env=env)),
+            ("quiz stats", timed(QUIZ + ["stats"], env=env, repeat=3)),
+            ("quiz stats --json", timed(QUIZ + ["stats", "--json"], env=env, repeat=3)),
         ]
     print(f"store: {CARDS:,} cards, {REVIEWS:,} reviews; content: {CARDS:,} questions in {TOPICS} banks")
     report(rows, "quiz --help")

@@ -8,10 +8,13 @@ import os
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import mistakes, yamlio
 from .environment import cache_dir, content_root, user_banks
 from .errors import QuizError, unknown
+
+if TYPE_CHECKING:
+    from .mistakes import Mistake
 
 LANGUAGES = ("en", "zh")
 
@@ -61,29 +64,49 @@ def bank_paths() -> dict[str, Path]:
     return {**builtin, **{topic: path for topic, path in user_bank_paths().items() if topic not in builtin}}
 
 
+def _yamlio():
+    """The YAML reader, imported on first use: with the JSON copies fresh, the fast commands never import yaml."""
+    from . import yamlio
+
+    return yamlio
+
+
+def _file_key(path: Path) -> str:
+    """What says a file is unchanged since it was cached."""
+    stat = path.stat()
+    return f"{stat.st_mtime_ns}:{stat.st_size}"
+
+
+def _read_json(cache: Path) -> dict:
+    try:
+        return json.loads(cache.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}  # no usable copy yet
+
+
+def _write_json(cache: Path, value: dict) -> None:
+    try:
+        partial = cache.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
+        partial.replace(cache)
+    except (OSError, TypeError, ValueError):
+        pass  # a read-only home or a value JSON cannot hold: just parse next time
+
+
 def _parse_cached(path: Path):
-    """The bank's data, from a JSON copy in the cache when the file is unchanged.
+    """The data of a YAML file (a bank, a manifest), from a JSON copy in the cache when the file is unchanged.
 
     Parsing YAML costs ~0.2 ms per question even with libyaml; reading JSON is ~40× faster, and
     `ask`/`review`/`topics` must start about as fast as Python imports the CLI libraries.
     """
-    stat = path.stat()
-    key = f"{stat.st_mtime_ns}:{stat.st_size}"
+    key = _file_key(path)
     digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:20]
-    cache = cache_dir() / f"bank-{digest}.json"
-    try:
-        cached = json.loads(cache.read_text(encoding="utf-8"))
-        if cached.get("key") == key:
-            return cached["data"]
-    except (OSError, ValueError):
-        pass  # no usable copy yet
-    data = yamlio.load(path, marks=False)
-    try:
-        partial = cache.with_suffix(f".{os.getpid()}.tmp")
-        partial.write_text(json.dumps({"key": key, "data": data}, ensure_ascii=False), encoding="utf-8")
-        partial.replace(cache)
-    except (OSError, TypeError, ValueError):
-        pass  # a read-only home or a value JSON cannot hold: just parse next time
+    cache = cache_dir() / f"yaml-{digest}.json"
+    cached = _read_json(cache)
+    if cached.get("key") == key:
+        return cached["data"]
+    data = _yamlio().load(path, marks=False)
+    _write_json(cache, {"key": key, "data": data})
     return data
 
 
@@ -91,19 +114,58 @@ def load_bank(path: Path) -> Bank:
     data = _parse_cached(path)
     if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
         raise QuizError(f"{path}:1: a bank is a mapping with a 'questions' list (run `quiz validate`)")
+    topic = path.stem
     questions = [q for q in data["questions"] if isinstance(q, dict) and "id" in q and "type" in q]
     for question in questions:
-        question["topic"] = path.stem
-    return Bank(path.stem, data.get("title") or {"en": path.stem}, questions, path,
+        question["topic"] = topic
+    return Bank(topic, data.get("title") or {"en": topic}, questions, path,
                 tuple(data.get("languages") or LANGUAGES))
 
 
-def load_banks(topics: list[str] | None = None) -> list[Bank]:
+def _chosen_paths(topics: list[str] | None) -> dict[str, Path]:
     paths = bank_paths()
     for topic in topics or []:
         if topic not in paths:
             raise unknown("topic", topic, list(paths))
-    return [load_bank(paths[t]) for t in (topics or paths)]
+    return {t: paths[t] for t in (topics or paths)}
+
+
+def load_banks(topics: list[str] | None = None) -> list[Bank]:
+    return [load_bank(path) for path in _chosen_paths(topics).values()]
+
+
+@dataclass
+class BankSummary:
+    """A bank without its questions' text: what listing topics and choosing a round's cards need."""
+    topic: str
+    title: dict
+    path: Path
+    languages: tuple
+    questions: list   # [id, type, difficulty] per question, in bank order
+    aliases: dict     # old id of a merged question → the id kept
+
+
+def _summary_entry(bank: Bank, key: str) -> dict:
+    return {"key": key, "title": bank.title, "languages": list(bank.languages),
+            "questions": [[q["id"], q["type"], q.get("difficulty")] for q in bank.questions],
+            "aliases": aliases([bank])}
+
+
+def bank_summaries(topics: list[str] | None = None) -> list[BankSummary]:
+    """Summaries of the chosen banks (all by default), from one small index in the cache; a bank changed since
+    is read again. Decoding every bank in full would cost more than the rest of ``quiz topics``."""
+    cache = cache_dir() / "bank-index.json"
+    index = _read_json(cache)
+    summaries, stale = [], {}
+    for topic, path in _chosen_paths(topics).items():
+        key, entry = _file_key(path), index.get(str(path))
+        if not entry or entry.get("key") != key:
+            entry = stale[str(path)] = _summary_entry(load_bank(path), key)
+        summaries.append(BankSummary(topic, entry["title"], path, tuple(entry["languages"]),
+                                     entry["questions"], entry["aliases"]))
+    if stale:
+        _write_json(cache, {**index, **stale})
+    return summaries
 
 
 def aliases(banks: list[Bank]) -> dict[str, str]:
@@ -188,16 +250,22 @@ class Exercise:
 
     @property
     def mistakes_file(self) -> Path:
-        return self.folder / mistakes.FILE_NAME
+        from .mistakes import FILE_NAME
+
+        return self.folder / FILE_NAME
 
     @cached_property
-    def mistakes(self) -> list[mistakes.Mistake]:
+    def mistakes(self) -> list[Mistake]:
         """The classic mistakes, each a patch of the reference (``mistakes.yaml``)."""
-        return mistakes.load(self.mistakes_file)
+        from .mistakes import load  # here: yaml and the patch logic stay out of the fast commands
 
-    def mutant_source(self, mistake: mistakes.Mistake) -> str:
+        return load(self.mistakes_file)
+
+    def mutant_source(self, mistake: Mistake) -> str:
         """The reference with ``mistake`` applied; raises mistakes.PatchError when the patch no longer applies."""
-        return mistakes.apply_patch(self.solution.read_text(encoding="utf-8"), mistake)
+        from .mistakes import apply_patch
+
+        return apply_patch(self.solution.read_text(encoding="utf-8"), mistake)
 
     def prompt(self, lang: str) -> str:
         path = self.folder / ("prompt.zh.md" if lang == "zh" else "prompt.md")
@@ -213,10 +281,12 @@ def exercise_folders() -> dict[str, Path]:
     return {p.name: p for p in sorted(folder.iterdir()) if (p / "exercise.yaml").is_file()}
 
 
-def read_exercise(folder: Path) -> Exercise:
-    manifest = yamlio.load(folder / "exercise.yaml")
+def read_exercise(folder: Path, cached: bool = False) -> Exercise:
+    """``cached``: the manifest from the cache when unchanged, without line numbers (for use, not validation)."""
+    path = folder / "exercise.yaml"
+    manifest = _parse_cached(path) if cached else _yamlio().load(path)
     if not isinstance(manifest, dict):
-        raise yamlio.YamlError(folder / "exercise.yaml", 1, "an exercise manifest is a mapping")
+        raise _yamlio().YamlError(path, 1, "an exercise manifest is a mapping")
     return Exercise(folder.name, folder, manifest)
 
 
@@ -224,7 +294,7 @@ def load_exercise(slug: str) -> Exercise:
     folders = exercise_folders()
     if slug not in folders:
         raise unknown("exercise", slug, list(folders))
-    return read_exercise(folders[slug])
+    return read_exercise(folders[slug], cached=True)
 
 
 def load_exercises() -> list[Exercise]:

@@ -63,11 +63,16 @@ def fingerprint(paths: list[Path]) -> str:
     return _digest(sorted((str(path), path.stat().st_mtime_ns, path.stat().st_size) for path in paths))
 
 
+def in_sync(store: Store, files: str) -> bool:
+    """Whether the banks with this ``fingerprint`` were synced last (or the store records nothing anyway)."""
+    return store.read_only or store.get_meta(FINGERPRINT) == files
+
+
 def sync(store: Store, questions: dict[str, dict], now: datetime, files: str | None = None) -> list[str]:
     """Record the questions' hashes; cards whose answer changed since are put back to relearning, due now.
     Returns their ids (empty on a read-only store, which records nothing). ``files``: the banks' ``fingerprint``;
     when it is the one of the last sync, nothing can have changed."""
-    if store.read_only or (files is not None and store.get_meta(FINGERPRINT) == files):
+    if store.read_only or (files is not None and in_sync(store, files)):
         return []
     stored, current = store.content_hashes(), hashes(questions)
     changed = [qid for qid in changed_answers(stored, current) if store.card(qid)]

@@ -132,6 +132,14 @@ class Store:
         """Every card's due time (ISO), by card id: all that planning a review needs."""
         return dict(self.db.execute("SELECT card_id, due FROM cards"))
 
+    def first_due(self, card_ids) -> str | None:
+        """The earliest due time (ISO) among ``card_ids`` (anything with ``in``); read in due order, on the index,
+        so it usually stops at the first row."""
+        for card_id, due in self.db.execute("SELECT card_id, due FROM cards ORDER BY due"):
+            if card_id in card_ids:
+                return due
+        return None
+
     def save_card(self, db: sqlite3.Connection, card: CardRow) -> None:
         """Reschedule a card without a review (a card created so has no first review: it is not a new card today)."""
         db.execute(

@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from .. import config, flags, mock, render, rounds
-from ..content import load_banks, load_exercises, text
+from ..content import bank_summaries, load_banks, load_exercises, text
 from ..errors import ExitCode, QuizError
 from ..questions import pose
 from ..store import Store
@@ -22,7 +22,7 @@ def mock_interview(minutes: int, topics: list[str], seed: int | None, lang: str 
     lang = language(lang, settings)
     store = Store()
     banks = load_banks(topics or None)
-    prepare(store, banks)
+    prepare(store, bank_summaries(topics or None))
     rng = random.Random(seed)
     questions = mock.draw_questions(flags.unflagged(store, [q for bank in banks for q in bank.questions]),
                                     mock.question_count(minutes), rng)

@@ -6,7 +6,6 @@ import json
 from datetime import date, datetime, timedelta
 
 from rich.markup import escape
-from rich.table import Table
 
 from .. import config, environment, interview_plan, planning, readiness, render
 from ..content import load_banks, load_exercises
@@ -59,6 +58,8 @@ def readiness_by_topic(store: Store, on: str | None) -> tuple[str, dict]:
 
 def show_readiness(store: Store, moment: str, figures: dict) -> None:
     day = str(environment.local_day(datetime.fromisoformat(moment)))
+    from rich.table import Table  # here: review imports this module and shows no table
+
     table = Table(title=f"Readiness on {day} (predicted recall, unseen cards count 0)", title_justify="left")
     for column in ("topic", "recall", "", "seen"):
         table.add_column(column, justify="right" if column in ("recall", "seen") else "left")
@@ -192,6 +193,8 @@ def _bar(done: int, planned: int, total: int, width: int = 24) -> str:
 
 
 def _show_progress(current: Plan, rows: list[dict], status: dict, today: date) -> None:
+    from rich.table import Table
+
     table = Table(title=f"Plan for {current.interview} ({current.minutes_per_day} min/day"
                         f"{', ' + ', '.join(current.topics) if current.topics else ''})", title_justify="left")
     for column in ("day", "new planned", "new done", "reviews", "done vs planned (cumulative)"):
@@ -230,6 +233,8 @@ def flags(clear: str | None, as_json: bool) -> int:
     if not rows:
         render.console.print("no flagged cards (type f during ask, review or mock to flag one)")
         return ExitCode.OK
+    from rich.table import Table
+
     table = Table(title="Flagged cards (out of the schedule)", title_justify="left")
     for column in ("id", "file", "reason", "when"):
         table.add_column(column)

@@ -6,8 +6,8 @@ import json
 import random
 from collections import Counter
 
-from .. import config, flags, render
-from ..content import aliases, load_banks, text
+from .. import config, render
+from ..content import BankSummary, bank_summaries, load_banks, questions_by_id, text
 from ..errors import ExitCode, QuizError, unknown
 from ..questions import pose
 from ..questions import TYPES
@@ -28,8 +28,8 @@ def topic_rows(store: Store) -> list[dict]:
             seen[topic] += count
     answers = store.topic_answers()
     rows = []
-    for bank in load_banks():
-        by_type = Counter(q.get("type") for q in bank.questions)
+    for bank in bank_summaries():
+        by_type = Counter(kind for _, kind, _ in bank.questions)
         answered, right = answers.get(bank.topic, (0, 0))
         rows.append({"topic": bank.topic, "title": bank.title, "questions": len(bank.questions),
                      "by_type": {t: by_type.get(t, 0) for t in TYPES}, "seen": seen[bank.topic],
@@ -56,16 +56,25 @@ def topics(as_json: bool) -> None:
     render.columns("Topics", headers, lines, left=2 if wide else 1)
 
 
-def prepare(store: Store, banks: list) -> None:
+def prepare(store: Store, banks: list[BankSummary]) -> None:
     """Before a round: merged questions' history follows them, and cards whose answer was edited go back to
-    relearning (said once)."""
+    relearning (said once). The banks are read in full only when their files changed since the last round."""
     from .. import edits, environment
 
-    store.adopt_aliases(aliases(banks))
-    message = edits.notice(edits.sync(store, {q["id"]: q for bank in banks for q in bank.questions},
-                                      environment.now(), edits.fingerprint([bank.path for bank in banks])))
+    store.adopt_aliases({old: kept for bank in banks for old, kept in bank.aliases.items()})
+    files = edits.fingerprint([bank.path for bank in banks])
+    if edits.in_sync(store, files):
+        return
+    questions = questions_by_id(load_banks([bank.topic for bank in banks]))
+    message = edits.notice(edits.sync(store, questions, environment.now(), files))
     if message:
         render.console.print(f"[yellow]{message}[/]", soft_wrap=True)
+
+
+def posed_questions(chosen: list[tuple[str, str]], lang: str, rng: random.Random) -> list:
+    """Pose the chosen (question id, topic) pairs, reading only the banks they come from."""
+    questions = questions_by_id(load_banks(sorted({topic for _, topic in chosen})))
+    return [pose(questions[qid], lang, rng) for qid, _ in chosen]
 
 
 def ask(topic_names: list[str], count: int, kind: str | None, difficulty: int | None, lang: str | None,
@@ -76,15 +85,15 @@ def ask(topic_names: list[str], count: int, kind: str | None, difficulty: int | 
     lang = language(lang, settings)
     if kind is not None and kind not in TYPES:
         raise unknown("type", kind, list(TYPES))
-    banks = load_banks(topic_names)
+    banks = bank_summaries(topic_names)
     store = Store()
-    pool = [q for q in flags.unflagged(store, [q for bank in banks for q in bank.questions])
-            if (kind is None or q.get("type") == kind) and (difficulty is None or q.get("difficulty") == difficulty)]
+    flagged = store.flagged_ids()
+    pool = [(qid, bank.topic) for bank in banks for qid, type_, level in bank.questions
+            if qid not in flagged and (kind is None or type_ == kind) and (difficulty is None or level == difficulty)]
     if not pool:
         raise QuizError("no question matches those filters")
     rng = random.Random(seed)
-    chosen = rng.sample(pool, min(count, len(pool)))
-    posed = [pose(q, lang, rng) for q in chosen]
+    posed = posed_questions(rng.sample(pool, min(count, len(pool))), lang, rng)
     prepare(store, banks)
     round_ = rounds.Round(store, settings, rounds.Replies(), command="ask")
     ending = rounds.run(round_, posed)

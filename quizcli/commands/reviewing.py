@@ -8,16 +8,14 @@ from datetime import datetime, timedelta
 
 from rich.markup import escape
 from rich.panel import Panel
-from rich.table import Table
 from rich.text import Text
 
 from .. import config, counting, environment, exercise_reviews, planning, render, rounds, stats as progress_stats
-from ..content import Exercise, load_banks, load_exercises, text
+from ..content import Exercise, bank_summaries, load_exercises, text
 from ..errors import ExitCode
-from ..questions import pose
 from ..store import Store
 from . import preparing
-from .questions import language, prepare
+from .questions import language, posed_questions, prepare
 
 
 def _when(moment: datetime, now: datetime) -> str:
@@ -31,8 +29,8 @@ def _when(moment: datetime, now: datetime) -> str:
     return f"in {delta.days} days ({moment.astimezone().strftime('%Y-%m-%d')})"
 
 
-def _next_due(dues: list[str], now: datetime) -> str | None:
-    return _when(datetime.fromisoformat(min(dues)), now) if dues else None
+def _next_due(due: str | None, now: datetime) -> str | None:
+    return _when(datetime.fromisoformat(due), now) if due else None
 
 
 def review(limit: int | None, new: int | None, topics: list[str], lang: str | None) -> int:
@@ -40,48 +38,48 @@ def review(limit: int | None, new: int | None, topics: list[str], lang: str | No
     lang = language(lang, settings)
     store = Store()
     now = environment.now()
-    banks = load_banks(topics or None)
+    banks = bank_summaries(topics or None)
     prepare(store, banks)
     settings, planned_topics = preparing.plan_limits(store, settings, now)
     flagged = store.flagged_ids()
-    questions = {q["id"]: q for bank in banks for q in bank.questions if q["id"] not in flagged}
+    topic_of = {qid: bank.topic for bank in banks for qid, _, _ in bank.questions if qid not in flagged}
     exercises = {e.card_id: e for e in load_exercises()
                  if (not topics or e.topic in topics) and e.card_id not in flagged}
-    exercises_due = _exercise_panels(store, settings, list(exercises.values()), now, lang)
+    exercise_reviews.close_stale(store, settings, {e.slug: e for e in exercises.values()}, now)
     dues = store.dues()
+    exercises_due = _exercise_panels(store, settings, list(exercises.values()), dues, now, lang)
     now_iso = environment.iso(now)
-    due = [planning.Due(cid, questions[cid]["topic"], dues[cid]) for cid in counting.due_ids(dues, questions, now_iso)]
+    due = [planning.Due(cid, topic_of[cid], dues[cid]) for cid in counting.due_ids(dues, topic_of, now_iso)]
     allowance = (settings["new_per_day"] if new is None else new) - store.count_new_cards_since(
         environment.iso(environment.start_of_day(now)))
-    fresh = [(qid, questions[qid]["topic"]) for qid in counting.new_ids(dues, questions)
-             if topics or not planned_topics or questions[qid]["topic"] in planned_topics]
+    fresh = [(qid, topic_of[qid]) for qid in counting.new_ids(dues, topic_of)
+             if topics or not planned_topics or topic_of[qid] in planned_topics]
     queue = planning.plan_review(due, fresh, allowance, limit)
     if not queue:
-        upcoming = _next_due([when for cid, when in dues.items() if cid in questions or cid in exercises], now)
+        upcoming = _next_due(store.first_due(topic_of.keys() | exercises.keys()), now)
         later = f"next card due {upcoming}" if upcoming else "no cards yet"
         render.console.print(f"Nothing to review now — {later}. Try `quiz ask` for extra practice.")
         return ExitCode.OK
     new_count = sum(1 for cid in queue if cid not in dues)
     also = f" (and {exercises_due} exercise{'s' if exercises_due > 1 else ''} due, above)" if exercises_due else ""
     render.console.print(f"[bold]Review[/]: {len(queue) - new_count} due, {new_count} new{also}")
-    rng = random.Random()
-    posed = [pose(questions[cid], lang, rng) for cid in queue]
+    posed = posed_questions([(cid, topic_of[cid]) for cid in queue], lang, random.Random())
     round_ = rounds.Round(store, settings, rounds.Replies(), command="review")
     ending = rounds.run(round_, posed)
     lines = round_.tally.lines(lang)
-    upcoming = _next_due([when for cid, when in store.dues().items() if cid in questions], environment.now())
+    upcoming = _next_due(store.first_due(topic_of), environment.now())
     if upcoming:
         lines.append(("next due", upcoming))
     render.summary(lines)
     return ExitCode.INTERRUPTED if ending == "interrupted" else ExitCode.OK
 
 
-def _exercise_panels(store: Store, settings: dict, exercises: list[Exercise], now: datetime, lang: str) -> int:
+def _exercise_panels(store: Store, settings: dict, exercises: list[Exercise], dues: dict[str, str], now: datetime,
+                     lang: str) -> int:
     """Exercises first, each with the one command that starts it: due ones, ones in progress, then new ones
     within ``new_exercises_per_day``, prerequisites (``after``) first. Returns how many are due."""
-    exercise_reviews.close_stale(store, settings, {e.slug: e for e in exercises}, now)
     in_progress = {review.slug for review in store.open_exercise_reviews()}
-    due_cards = set(counting.due_ids(store.dues(), [e.card_id for e in exercises], environment.iso(now)))
+    due_cards = set(counting.due_ids(dues, [e.card_id for e in exercises], environment.iso(now)))
     due = [e for e in exercises if e.card_id in due_cards and e.slug not in in_progress]
     allowance = int(settings["new_exercises_per_day"]) - store.exercises_started_since(
         environment.iso(environment.start_of_day(now)))
@@ -97,9 +95,9 @@ def _exercise_panels(store: Store, settings: dict, exercises: list[Exercise], no
 
 
 def collect_stats(store: Store) -> dict:
-    banks = load_banks()
+    banks = bank_summaries()
     totals = {bank.topic: len(bank.questions) for bank in banks}
-    content = [q["id"] for bank in banks for q in bank.questions] + [e.card_id for e in load_exercises()]
+    content = [qid for bank in banks for qid, _, _ in bank.questions] + [e.card_id for e in load_exercises()]
     now = environment.now()
     history = store.history(environment.iso(environment.start_of_day(now)))
     return progress_stats.compute(history, totals, content, now)
@@ -146,6 +144,8 @@ def stats(as_json: bool, on: str | None = None) -> None:
     render.console.print(f"exercise attempts (grades, not reviews): {attempts['today']} today · "
                          f"{attempts['total']} in all · {attempts['passed']} green")
     render.console.print(f"cards: {cards['new']} new · {cards['learning']} learning · {cards['review']} review")
+    from rich.table import Table  # here: review shares this module and needs no table
+
     table = Table(title="Mastery by topic", title_justify="left")
     for column in ("topic", "seen", "answered", "accuracy"):
         table.add_column(column, justify="left" if column == "topic" else "right")
