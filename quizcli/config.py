@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import tomllib
 from pathlib import Path
 
 from . import environment
@@ -36,6 +35,8 @@ def load() -> dict:
     settings = dict(DEFAULTS)
     file = path()
     if file.exists():
+        import tomllib  # here: without a config file (the default) nothing pays for the parser
+
         try:
             settings.update(tomllib.loads(file.read_text(encoding="utf-8")))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -99,6 +98,8 @@ def _parse_cached(path: Path):
     Parsing YAML costs ~0.2 ms per question even with libyaml; reading JSON is ~40× faster, and
     `ask`/`review`/`topics` must start about as fast as Python imports the CLI libraries.
     """
+    import hashlib  # here: `quiz topics` reads only the index (OpenSSL's hashlib takes ms to load)
+
     key = _file_key(path)
     digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:20]
     cache = cache_dir() / f"yaml-{digest}.json"

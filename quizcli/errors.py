@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from enum import IntEnum
 
 
@@ -25,6 +24,8 @@ class QuizError(Exception):
 
 def unknown(kind: str, name: str, valid: list[str]) -> QuizError:
     """``unknown topic 'transfomer'; did you mean 'transformer'? valid: …``"""
+    import difflib  # only when something is misspelt
+
     close = difflib.get_close_matches(name, valid, n=3, cutoff=0.5)
     hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
     return QuizError(f"unknown {kind} {name!r}{hint} (valid: {', '.join(sorted(valid))})")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import random
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from . import expr
 from .content import text
+
+if TYPE_CHECKING:
+    import random
 
 TYPES = ("mcq", "multi", "numeric", "cloze", "order", "open")
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")

@@ -165,21 +165,6 @@ def summary(lines: list[tuple[str, str]]) -> None:
     console.print(Panel(text, border_style="green", expand=False))
 
 
-def columns(title: str, headers: list[str], rows: list[list[str]], left: int = 1) -> None:
-    """A plain aligned table: the first ``left`` columns left-aligned, the rest right-aligned.
-
-    For the fast commands (topics): rich's Table layout costs more than the rest of the command.
-    """
-    widths = [max(cell_len(cell) for cell in column) for column in zip(headers, *rows)]
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(cell + " " * (width - cell_len(cell)) if i < left else " " * (width - cell_len(cell)) + cell
-                         for i, (cell, width) in enumerate(zip(cells, widths))).rstrip()
-    console.out(title, style="bold")
-    console.out(line(headers), style="bold")
-    console.out("\n".join(line(row) for row in rows), highlight=False)
-
-
 def interactive() -> bool:
     return sys.stdin.isatty()
 

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
-import random
 from collections import Counter
+from typing import TYPE_CHECKING
 
-from .. import config, render
+from .. import config, plain
 from ..content import BankSummary, bank_summaries, load_banks, questions_by_id, text
 from ..errors import ExitCode, QuizError, unknown
 from ..questions import pose
 from ..questions import TYPES
 from ..store import Store
+
+if TYPE_CHECKING:
+    import random
 
 
 def language(lang: str | None, settings: dict) -> str:
@@ -45,7 +48,7 @@ def topics(as_json: bool) -> None:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     lang = language(None, settings)
-    wide = render.console.width >= 110
+    wide = plain.width() >= 110
     headers = ["topic", *(["title"] if wide else []), "n", "mcq", "multi", "num", "cloze", "order", "open", "seen", "acc"]
     lines = []
     for row in rows:
@@ -53,13 +56,13 @@ def topics(as_json: bool) -> None:
         only = "" if len(row["languages"]) > 1 else f" ({', '.join(row['languages'])} only)"
         lines.append([row["topic"] + only, *([text(row["title"], lang)] if wide else []), str(row["questions"]),
                       *(str(row["by_type"][t]) for t in TYPES), f"{row['seen']}/{row['questions']}", accuracy])
-    render.columns("Topics", headers, lines, left=2 if wide else 1)
+    plain.columns("Topics", headers, lines, left=2 if wide else 1)
 
 
 def prepare(store: Store, banks: list[BankSummary]) -> None:
     """Before a round: merged questions' history follows them, and cards whose answer was edited go back to
     relearning (said once). The banks are read in full only when their files changed since the last round."""
-    from .. import edits, environment
+    from .. import edits, environment, render
 
     store.adopt_aliases({old: kept for bank in banks for old, kept in bank.aliases.items()})
     files = edits.fingerprint([bank.path for bank in banks])
@@ -79,7 +82,9 @@ def posed_questions(chosen: list[tuple[str, str]], lang: str, rng: random.Random
 
 def ask(topic_names: list[str], count: int, kind: str | None, difficulty: int | None, lang: str | None,
         seed: int | None) -> int:
-    from .. import rounds
+    import random
+
+    from .. import render, rounds
 
     settings = config.load()
     lang = language(lang, settings)
