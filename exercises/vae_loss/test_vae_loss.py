@@ -71,11 +71,11 @@ def images(seed, shape, binary=False):
     return logits, (x > 0.5).double() if binary else x
 
 
-def check_loss(got, want, wrong, what, rtol=1e-10, atol=1e-10):
+def check_loss(got, want, wrong, what, rtol=1e-10, atol=1e-10, dtype=None):
     assert isinstance(got, (tuple, list)) and len(got) == 3, \
         f"{what}: vae_loss must return (loss, reconstruction, kl), got {type(got).__name__}"
     for i, part in enumerate(("loss", "reconstruction term", "KL term")):
-        assert_close(got[i], want[i], rtol=rtol, atol=atol, name=f"{what}: {part}",
+        assert_close(got[i], want[i], rtol=rtol, atol=atol, name=f"{what}: {part}", dtype=dtype,
                      mistakes={label: w[i] for label, w in wrong.items()})
 
 
@@ -107,6 +107,17 @@ def test_reparameterize_float32_keeps_dtype(solution):
     mu, logvar, eps = latents(4, (3, 6), dtype=torch.float32)
     assert_close(solution.reparameterize(mu, logvar, eps), ref_sample(mu.double(), logvar.double(), eps.double()),
                  rtol=1e-5, atol=1e-6, dtype="float32", name="float32 latents")
+
+
+def test_reparameterize_extreme_log_variance(solution):
+    # log σ² is any real number: no clamp may change σ = exp(½·log σ²) far from 0.
+    mu = torch.tensor([[0.5, -1.0, 2.0, 0.0]], dtype=F64).repeat(2, 1)
+    logvar = torch.tensor([[-40.0, -15.0, 12.0, 30.0], [-25.0, 0.0, 22.0, -60.0]], dtype=F64)
+    eps = torch.tensor([[1.0, -2.0, 0.5, 1.5], [-1.0, 0.3, 2.0, 1.0]], dtype=F64)
+    got = solution.reparameterize(mu, logvar, eps)
+    assert_close(got, ref_sample(mu, logvar, eps), rtol=1e-12, atol=1e-30, name="z for log σ² from −60 to 30",
+                 mistakes={LABELS["logvar_clamped"]: ref_sample(mu, logvar.clamp(-10, 10), eps)}
+                 | named(ref_sample, SAMPLE_MISTAKES, mu, logvar, eps))
 
 
 # --- KL ------------------------------------------------------------------------------------
@@ -145,6 +156,7 @@ def test_kl_extreme_log_variance_stays_finite(solution):
     ("bernoulli", 4.0, (3, 1, 4, 4), (3, 2), 10),
     ("gaussian", 0.5, (5, 7), (5, 2, 2), 11),
     ("gaussian", 1.0, (1, 3), (1, 1), 12),
+    ("gaussian", 2.0, (2, 3, 4, 5), (2, 3), 26),
 ])
 def test_vae_loss_values(solution, likelihood, beta, xshape, zshape, seed):
     recon, x = images(seed, xshape)
@@ -180,7 +192,8 @@ def test_bernoulli_large_logits_are_finite_and_exact(solution, dtype):
     assert all(bool(torch.isfinite(v).all()) for v in got), \
         f"non-finite loss for logits ±300 ({dtype}): compute BCE from the logits (softplus), not from sigmoid"
     check_loss(got, ref_loss(recon, x, mu, logvar), named(ref_loss, LOSS_MISTAKES, recon, x, mu, logvar),
-               f"logits ±300 ({dtype}): a confident wrong pixel costs ≈ 300", rtol=1e-5, atol=1e-4)
+               f"logits ±300 ({dtype}): a confident wrong pixel costs ≈ 300", rtol=1e-5, atol=1e-4,
+               dtype=str(dtype).removeprefix("torch."))
 
 
 @pytest.mark.parametrize("likelihood", ["bernoulli", "gaussian"])
@@ -190,7 +203,12 @@ def test_vae_loss_gradients(solution, likelihood):
     got_leaves = [t.clone().requires_grad_() for t in (recon0, mu0, lv0)]
     ref_leaves = [t.clone().requires_grad_() for t in (recon0, mu0, lv0)]
     r, m, lv = got_leaves
-    solution.vae_loss(r, x, m, lv, beta=2.0, likelihood=likelihood)[0].backward()
+    got = solution.vae_loss(r, x, m, lv, beta=2.0, likelihood=likelihood)
+    for part, value in zip(("reconstruction", "kl"), got[1:]):
+        assert isinstance(value, torch.Tensor) and value.requires_grad, \
+            f"the returned {part} term is not a differentiable tensor (detached or a Python number)" \
+            + known_mistake(LABELS["terms_detached"])
+    got[0].backward()
     rr, rm, rlv = ref_leaves
     ref_loss(rr, x, rm, rlv, beta=2.0, likelihood=likelihood)[0].backward()
     for name, a, b in zip(("reconstruction", "μ", "log σ²"), got_leaves, ref_leaves):
