@@ -4,7 +4,7 @@
 import pytest
 import torch
 
-from quizcli.testing import assert_close, mistake_labels
+from quizcli.testing import assert_close, known_mistake, mistake_labels
 
 LABELS = mistake_labels(__file__)
 
@@ -108,6 +108,7 @@ def test_bias_correction_in_first_steps(solution):
     ([(5,)], 4, 0, (0.9, 0.999)),
     ([(3, 4), (6,)], 6, 1, (0.8, 0.99)),
     ([(2, 3, 5), (1,), (7, 1)], 10, 2, (0.5, 0.9)),
+    ([(3, 2), (3, 2), (3, 2)], 4, 3, (0.9, 0.99)),  # same shapes: each parameter keeps its own m, v and t
 ])
 def test_several_steps_match_float64_reference(solution, shapes, steps, seed, betas):
     params, grads = make_problem(shapes, steps, seed)
@@ -188,10 +189,40 @@ def test_none_gradient_skips_parameter_and_its_step_count(solution):
 def test_zero_grad_clears_gradients(solution):
     p = torch.nn.Parameter(torch.ones(3))
     p.grad = torch.ones(3)
-    opt = solution.Adam([p])
+    q = torch.nn.Parameter(torch.ones(2))  # never had a gradient: zero_grad must not fail on it
+    opt = solution.Adam([p, q])
     opt.zero_grad()
     assert p.grad is None or bool((p.grad == 0).all()), \
         f"zero_grad() left .grad = {p.grad.tolist()}; expected None (or zeros)"
+
+
+def test_none_dot_grad_skipped_by_step_without_arguments(solution):
+    # step() reading .grad must skip a parameter whose .grad is None, exactly as step(grads) skips a None entry.
+    params, grads = make_problem([(4,), (3,)], 3, seed=15)
+    grads[1][1] = None
+    ps = [torch.nn.Parameter(p.clone()) for p in params]
+    opt = solution.Adam(ps, lr=0.05)
+    for step in grads:
+        for p, g in zip(ps, step):
+            p.grad = None if g is None else g.clone()
+        opt.step()
+    check_params([p.detach() for p in ps], reference(params, grads, lr=0.05),
+                 mistakes_for(params, grads, [*ALL, "global_step_count"], lr=0.05),
+                 what="nn.Parameter after step() with .grad = None on the second step (skipped: no update)")
+
+
+def test_gradients_left_unchanged(solution):
+    params, grads = make_problem([(5,), (2, 3)], 3, seed=16)
+    ps = [p.clone() for p in params]
+    opt = solution.Adam(ps, lr=0.05, weight_decay=0.3)
+    for step in grads:
+        given, before = [g.clone() for g in step], [p.clone() for p in ps]
+        opt.step(given)
+        for i, (g, g0) in enumerate(zip(given, step)):
+            if not torch.equal(g, g0):
+                hint = known_mistake(LABELS["l2_in_place_on_gradient"]) if torch.allclose(g, g0 + 0.3 * before[i]) else ""
+                raise AssertionError(f"step() changed the gradient [{i}] it was given (Adam + L2): the caller's "
+                                     "gradients are read-only, add λ·p into a new tensor" + hint)
 
 
 def test_dtype_and_identity_preserved(solution):
@@ -214,6 +245,33 @@ def test_defaults_match_torch_optim_adam(solution):
     for step in grads:
         opt.step([g.clone() for g in step])
     check_params(got, reference(params, grads), mistakes_for(params, grads, ALL), what="parameters with every default")
+
+
+@pytest.mark.parametrize("decoupled", [False, True], ids=["Adam", "AdamW"])
+def test_view_parameters_update_the_callers_storage(solution, decoupled):
+    # Parameters that are views (a transposed matrix, a strided slice of a flat buffer) must be updated where they
+    # live: an update of a reshaped copy, or `p.data = ...`, leaves the caller's tensors unchanged.
+    params, grads = make_problem([(3, 4), (5,)], 3, seed=17)
+    base, flat = params[0].t().contiguous(), torch.zeros(11, dtype=torch.float64)
+    flat[1::2] = params[1]
+    views = [base.t(), flat[1::2]]
+    ptrs = [v.data_ptr() for v in views]
+    kw = dict(lr=0.05, weight_decay=0.2, decoupled=decoupled)
+    opt = solution.Adam(views, **kw)
+    for step in grads:
+        opt.step([g.clone() for g in step])
+    expected = reference(params, grads, **kw)
+    for i, (got, e) in enumerate(zip([base.t(), flat[1::2]], expected)):
+        lost = " (the update did not reach the caller's storage: update the view itself in place)"
+        if views[i].data_ptr() != ptrs[i]:
+            raise AssertionError(f"view parameter [{i}] now points to other memory{lost}"
+                                 + known_mistake(LABELS["data_rebound"]))
+        if torch.equal(got, params[i]):
+            raise AssertionError(f"view parameter [{i}] unchanged in the caller's tensor{lost}"
+                                 + known_mistake(LABELS["update_on_reshaped_copy"]))
+        assert_close(got, e, rtol=1e-9, atol=1e-12, name=f"view parameter [{i}] read back from the caller's tensor")
+    assert torch.equal(flat[0::2], torch.zeros(6, dtype=torch.float64)), \
+        "elements of the flat buffer outside the strided parameter changed"
 
 
 def test_decoupled_without_weight_decay_is_plain_adam(solution):
