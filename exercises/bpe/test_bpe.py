@@ -186,6 +186,14 @@ def test_degenerate_corpora(solution):
                 learn_wrong(["ab ab ab"], 10))
 
 
+def test_learn_splits_words_on_any_whitespace(solution):
+    corpus = ["a\tb a\nb\ta\tb  cd\r\ncd", " ab\x0bab\f"]
+    want = ref_learn(corpus, 3)
+    assert want == [("a", "b"), ("c", "d")]
+    check_equal(solution.learn_bpe(corpus, 3), want, "merges of words separated by tabs, newlines and runs of spaces",
+                learn_wrong(corpus, 3))
+
+
 def test_unicode_words(solution):
     corpus = ["héllo héllo 你好 你好 你好 hé"]
     check_equal(solution.learn_bpe(corpus, 4), ref_learn(corpus, 4), "merges over non-ASCII characters",
@@ -227,11 +235,22 @@ def test_byte_fallback_for_unknown_characters(solution):
     corpus = ["ab ab ab"]
     merges = ref_learn(corpus, 2)
     alphabet = alphabet_of(corpus)
-    text = "abz é 中ab"
-    want = ["ab", "<0x7A>", "<0xC3>", "<0xA9>", "<0xE4>", "<0xB8>", "<0xAD>", "ab"]
+    text = "abz é 中ab \x07"
+    want = ["ab", "<0x7A>", "<0xC3>", "<0xA9>", "<0xE4>", "<0xB8>", "<0xAD>", "ab", "<0x07>"]
     assert ref_encode(text, merges, alphabet) == want
     check_equal(solution.encode(text, merges, alphabet), want,
                 "unknown characters become their UTF-8 bytes as <0xXX> tokens", encode_wrong(text, merges, alphabet))
+
+
+def test_byte_fallback_only_for_single_characters_left_after_merging(solution):
+    # A merged token is kept whole even when its characters are not in the alphabet.
+    merges = [("a", "é"), ("aé", "z")]
+    alphabet = {"a", "z"}
+    want = ["aéz", "aé", "<0xC3>", "<0xA9>", "a"]
+    assert ref_encode("aéz aé é a", merges, alphabet) == want
+    check_equal(solution.encode("aéz aé é a", merges, alphabet), want,
+                "encode('aéz aé é a') with merges (a, é), (aé, z) and alphabet {a, z}",
+                encode_wrong("aéz aé é a", merges, alphabet))
 
 
 def test_encode_whitespace_and_empty(solution):
