@@ -72,6 +72,8 @@ def _run_grade(request: dict, fds: list[int], sock: socket.socket) -> None:
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(env)
+        import tempfile
+        tempfile.tempdir = None  # re-read TMPDIR: the grade's temp files belong in its own folder
         apply_limits(request["limits"])
         sys.argv = ["pytest", *request["args"]]
         import pytest
