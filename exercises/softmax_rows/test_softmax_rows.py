@@ -85,20 +85,31 @@ def test_padding_lanes_do_not_join_the_sum(solution):
                  mistakes={LABELS["padding_loaded_as_zero"]: wrong_padding(x, 128)})
 
 
-def test_padding_lanes_at_very_negative_logits(solution):
-    """Logits around -200: a padding lane loaded as any finite 'very negative' constant such as -100 becomes the
-    row max (and exp(-200) underflows to 0 in float32 when the max is 0): only -inf keeps the padding out."""
+@pytest.mark.parametrize("shift", [-200.0, -30000.0], ids=["around_-200", "around_-30000"])
+def test_padding_lanes_at_very_negative_logits(solution, shift):
+    """Logits around -200 and -30000: a padding lane loaded as (or maxed with) any finite 'very negative' constant
+    such as -100 or -1e4 becomes the row max (and exp(-200) underflows to 0 in float32 when the max is 0): only
+    -inf keeps the padding out."""
     require_memory_safe()
-    x = logits((5, 70), seed=6, scale=2.0, shift=-200.0)
+    x = logits((5, 70), seed=6, scale=2.0, shift=shift)
     out = solution.softmax(x)
     try:
-        assert_close(out, reference(x), rtol=1e-5, atol=1e-7, name="softmax of logits around -200")
+        assert_close(out, reference(x), rtol=1e-5, atol=1e-7, name=f"softmax of logits around {shift:g}")
     except AssertionError as exc:
         if not float(out.float().abs().max()) < 1e-30:
             raise
         # 0 and -100 as the padding both give rows of ~0 here: one hint for both, no guess which
         raise AssertionError(f"{exc}\n  every row came out ~0: the padding lanes won the max; load them with "
                              "other=-float('inf'): no finite constant is small enough for every row") from None
+
+
+def test_rows_wider_than_1024_are_one_block(solution):
+    """1500 columns: the whole row in one block of next_power_of_2(n_cols) = 2048 lanes, not a fixed 1024."""
+    require_memory_safe()
+    x = logits((2, 1500), seed=8)
+    out = solution.softmax(x)
+    assert_close(out, reference(x), rtol=1e-5, atol=1e-6, name="softmax (2, 1500)",
+                 mistakes={LABELS["padding_loaded_as_zero"]: wrong_padding(x, 2048)})
 
 
 def test_large_logits_do_not_overflow(solution):
