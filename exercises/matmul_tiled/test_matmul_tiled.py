@@ -112,6 +112,21 @@ def test_transposed_b_uses_strides(solution):
                  name="A @ B with B = bt.T (non-contiguous: pass b.stride(0), b.stride(1) and use them)")
 
 
+def test_transposed_a_and_out_use_strides(solution):
+    """a = at.T (stride (1, M)) and out a column-major C (stride (1, M)): every operand is addressed with both
+    of its strides (stride_ak and stride_cn are 1 only for row-major tensors)."""
+    require_memory_safe()
+    a = make(50, 30, 1, seed=18)[0].T  # (M, K) = (30, 50)
+    b = make(1, 50, 40, seed=19)[1]
+    out = torch.empty(40, 30, device=DEVICE).T
+    assert not a.is_contiguous() and not out.is_contiguous()
+    result = solution.matmul(a, b, out=out)
+    rtol, atol = tol(50)
+    assert_close(out, reference(a, b), rtol=rtol, atol=atol,
+                 name="A @ B with A = at.T and a column-major out (pass and use a.stride(1) and out.stride(1))")
+    assert result is None or result.data_ptr() == out.data_ptr(), "when out= is given, write into it and return it"
+
+
 def test_float16_accumulates_in_float32(solution):
     """Positive float16 inputs, K = 1500: C ≈ 375, where float16 steps are 0.25 — an fp16 accumulator drifts."""
     require_memory_safe()
