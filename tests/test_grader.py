@@ -66,13 +66,14 @@ def test_hostile_solution_forked_from_the_warm_server_neither(name, warm_server,
 
 def check_hostile(name):
     started = time.monotonic()
-    result = run_suite(ECHO, HOSTILE / f"{name}.py", timeout=4)
+    # only the hanging solution needs the short limit; the others must end on their own, also on a busy machine
+    result = run_suite(ECHO, HOSTILE / f"{name}.py", timeout=4 if name == "infinite_loop" else 30)
     verdict, text = EXPECTED[name]
     assert not result.passed
     assert result.verdict == verdict, (result.verdict, result.message)
     messages = " | ".join(t.message for t in result.tests) + " " + result.message
     assert text in messages, messages
-    assert time.monotonic() - started < 30
+    assert time.monotonic() - started < 45
 
 
 def test_reference_passes_and_starter_fails_with_a_clear_message():
