@@ -96,7 +96,9 @@ def test_sigmoid_values_without_overflow(solution):
 
 def test_sigmoid_keeps_shape(solution):
     z = np.linspace(-5, 5, 12).reshape(3, 4)
-    assert_close(solution.sigmoid(z), ref_sigmoid(z), rtol=1e-12, atol=1e-15, name="sigmoid of a (3, 4) array")
+    z0 = z.copy()
+    assert_close(solution.sigmoid(z), ref_sigmoid(z0), rtol=1e-12, atol=1e-15, name="sigmoid of a (3, 4) array")
+    assert np.array_equal(z, z0), "sigmoid changed its argument z in place"
 
 
 @pytest.mark.parametrize("seed,n,d,l2", [(0, 20, 3, 0.0), (1, 7, 5, 0.3), (2, 1, 2, 1.0)])
@@ -170,13 +172,15 @@ def test_fit_binary_with_large_features_does_not_overflow(solution):
 
 def test_softmax_rows_and_extremes(solution):
     Z = np.array([[1.0, 2.0, 3.0], [1000.0, 1000.0, -1000.0], [-800.0, -801.0, -799.0]])
+    Z0 = Z.copy()
     with np.errstate(over="raise", invalid="raise"):
         try:
             got = solution.softmax(Z)
         except FloatingPointError as exc:
             raise AssertionError(f"softmax overflowed for logits of ±1000 ({exc})"
                                  + known_mistake(LABELS["softmax_without_max"])) from None
-    assert_close(got, ref_softmax(Z), rtol=1e-12, atol=1e-15, name="softmax rows with logits of ±1000")
+    assert_close(got, ref_softmax(Z0), rtol=1e-12, atol=1e-15, name="softmax rows with logits of ±1000")
+    assert np.array_equal(Z, Z0), "softmax changed its argument Z in place" + known_mistake(LABELS["softmax_in_place"])
 
 
 @pytest.mark.parametrize("seed,C,kw", [(11, 3, {}), (12, 4, {"lr": 0.3, "l2": 0.2, "epochs": 25}),
