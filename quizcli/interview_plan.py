@@ -12,7 +12,6 @@ import json
 import math
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
-from statistics import median
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # fsrs is imported where it is used: `quiz review` reads the plan without it
@@ -95,6 +94,8 @@ class Forecast:
 def seconds_per_kind(durations: list[tuple[str, int]], kinds: dict[str, str]) -> dict[str, float]:
     """The user's median seconds per card type (from ``(card id, ms)`` reviews), the default until
     ``MIN_SAMPLES`` answers of that type exist."""
+    from statistics import median  # here: statistics imports fractions and decimal, which review never needs
+
     samples: dict[str, list[float]] = {}
     for card_id, ms in durations:
         if card_id in kinds:

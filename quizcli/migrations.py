@@ -108,6 +108,17 @@ def m004_content_hashes(db: sqlite3.Connection) -> None:
     """)
 
 
+@migration
+def m005_cards_schedule_index(db: sqlite3.Connection) -> None:
+    """Due times with their card ids in one index (replacing the one on due alone), and first reviews: review
+    reads the schedule and today's new cards without the cards' FSRS JSON."""
+    _run(db, """
+        CREATE INDEX cards_schedule ON cards(due, card_id);
+        DROP INDEX cards_due;
+        CREATE INDEX cards_first_review ON cards(first_review)
+    """)
+
+
 def _run(db: sqlite3.Connection, script: str) -> None:
     """Execute statements one by one: ``executescript`` would commit the migration's transaction."""
     for statement in script.split(";"):
