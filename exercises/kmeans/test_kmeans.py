@@ -62,6 +62,8 @@ def blobs(seed, n, d, k, spread=0.6):
 
 def check_fit(got, want, what, wrong, rtol=1e-9, atol=1e-9):
     assert isinstance(got, tuple) and len(got) == 4, f"{what}: must return (centres, labels, n_iter, inertia)"
+    assert np.issubdtype(np.asarray(got[1]).dtype, np.integer), \
+        f"{what}: labels must be integers, got dtype {np.asarray(got[1]).dtype}" + known_mistake(LABELS["float_labels"])
     for i, part in enumerate(PARTS):
         assert_close(np.asarray(got[i], dtype=float), np.asarray(want[i], dtype=float), rtol=rtol, atol=atol,
                      name=f"{what}: {part}", mistakes={label: np.asarray(w[i], dtype=float) for label, w in wrong.items()})
@@ -124,13 +126,41 @@ def test_kmeans_stops_when_converged(solution):
     check_fit(tuple(got), want, "well-separated blobs, max_iter=50", fit_wrong(X, 3, 9, max_iter=50, tol=1e-8))
 
 
-@pytest.mark.parametrize("max_iter,tol", [(1, 1e-6), (2, 0.0), (3, 1e-6), (40, 10.0)])
+@pytest.mark.parametrize("max_iter,tol", [(1, 1e-6), (2, 0.0), (3, 1e-6), (40, 10.0), (60, 0.0)])
 def test_kmeans_iteration_limit_and_tolerance(solution, max_iter, tol):
     X = blobs(10, 70, 2, 4, spread=1.5)
     got = solution.kmeans(X, 4, np.random.default_rng(10), max_iter=max_iter, tol=tol)
     check_fit(tuple(got), ref_kmeans(X, 4, 10, max_iter=max_iter, tol=tol),
               f"kmeans(max_iter={max_iter}, tol={tol}): labels from the final centres",
               fit_wrong(X, 4, 10, max_iter=max_iter, tol=tol))
+
+
+def move_sizes(X, C):
+    """Per Lloyd iteration from C: (largest Euclidean move, largest coordinate move, sum of the moves)."""
+    out = []
+    for _ in range(6):
+        labels = dist2(X, C).argmin(1)
+        new = np.array([X[labels == j].mean(0) if (labels == j).any() else C[j] for j in range(len(C))])
+        moves = np.linalg.norm(new - C, axis=1)
+        out.append((moves.max(), np.abs(new - C).max(), moves.sum()))
+        C = new
+    return out
+
+
+def test_stop_rule_is_the_largest_euclidean_move(solution):
+    # tol between the largest Euclidean move of a centre and other measures of "how much it moved" (the largest
+    # coordinate change, the sum of the moves, the squared move): only the prompt's rule stops where it should.
+    X = blobs(17, 60, 2, 3, spread=1.5)
+    init = X[[0, 1, 2]].copy()
+    sizes = move_sizes(X, init)
+    shifts = [s[0] for s in sizes]
+    tols = sorted({(s[0] + other) / 2 for s in sizes[:4] for other in (s[1], s[2], s[0] ** 2)})
+    tols = [t for t in tols if min(abs(x - t) for x in shifts) > 1e-6 * t]  # never on the edge of a decision
+    assert len(tols) >= 6
+    for tol in tols:
+        got = solution.kmeans(X, 3, np.random.default_rng(17), tol=tol, init=init)
+        check_fit(tuple(got), ref_kmeans(X, 3, 17, tol=tol, init=init), f"kmeans(tol={tol:.6g}) from a fixed init",
+                  {})
 
 
 def test_empty_cluster_keeps_its_centre(solution):
