@@ -50,17 +50,20 @@ def mistakes(x, cos, sin, offset=0):
 
 
 # Guarded tests first: an unmasked store there hits a guard region, not someone else's memory.
-@pytest.mark.parametrize("shape", [(2, 7, 3, 16), (1, 9, 5, 24), (2, 4, 12, 32)], ids=lambda s: "x".join(map(str, s)))
-def test_head_tail_masked_and_strides_used(solution, shape):
-    """x inside a NaN-padded buffer with gaps between heads, positions and batches; out inside a sentinel buffer."""
+@pytest.mark.parametrize("shape, offset", [((2, 7, 3, 16), 0), ((1, 9, 5, 24), 7), ((2, 4, 12, 32), 0)],
+                         ids=["2x7x3x16", "1x9x5x24_offset_7", "2x4x12x32"])
+def test_head_tail_masked_and_strides_used(solution, shape, offset):
+    """x inside a NaN-padded buffer with gaps between heads, positions and batches; out inside a sentinel buffer
+    (with out= given, pos_offset still applies)."""
     x = make(shape, seed=sum(shape))
     cos, sin = tables(64, shape[3])
     xp = padded(x, extra=(0, 1, 2, 4), pad=4096)
     guard = guarded(shape, torch.float32, extra=(0, 2, 1, 6), pad=4096)
-    result = solution.apply_rope(xp, cos, sin, out=guard.tensor)
+    result = solution.apply_rope(xp, cos, sin, pos_offset=offset, out=guard.tensor)
     guard.check("out")
-    assert_close(guard.tensor, reference(x, cos, sin), rtol=1e-5, atol=1e-6,
-                 name=f"rope {shape} (strided x and out)", mistakes=mistakes(x, cos, sin))
+    assert_close(guard.tensor, reference(x, cos, sin, offset), rtol=1e-5, atol=1e-6,
+                 name=f"rope {shape}, pos_offset={offset} (strided x and out)",
+                 mistakes=mistakes(x, cos, sin, offset))
     assert result is None or result.data_ptr() == guard.tensor.data_ptr(), \
         "when out= is given, write into it and return it"
 
@@ -132,16 +135,34 @@ def test_rotation_preserves_pair_norms(solution):
 
 
 def test_strided_cos_sin_tables(solution):
-    """cos/sin rows further apart than d/2 (slices of wider tables), exactly L + pos_offset of them: address their
-    rows with stride_cl, and mask the padding lanes of the last row too."""
+    """cos/sin rows further apart than d/2 (slices of wider tables), exactly L + pos_offset of them, built with
+    base 500000 (LLaMA 3) instead of 10000: address their rows with stride_cl, mask the padding lanes of the last
+    row too, and read the angles from the tables rather than recomputing them."""
     require_memory_safe()
     x = make((2, 9, 3, 24), seed=8)
-    cos, sin = tables(12, 24, row_pad=5)
+    cos, sin = tables(12, 24, base=500000.0, row_pad=5)
     assert cos.stride(0) == 17
     out = solution.apply_rope(x, cos, sin, pos_offset=3)
     assert_close(out, reference(x, cos, sin, 3), rtol=1e-5, atol=1e-6,
                  name="rope with cos/sin rows 17 apart (pass cos.stride(0) as stride_cl and use it)",
-                 mistakes=mistakes(x, cos, sin, 3))
+                 mistakes={**mistakes(x, cos, sin, 3), LABELS["angles_recomputed"]: reference(x, *tables(12, 24), 3)})
+
+
+def test_head_dim_strides_used(solution):
+    """x and out whose last dimension is strided (every other element of a wider tensor): address components with
+    stride_xd / stride_od; the elements of out's buffer between them must stay untouched."""
+    require_memory_safe()
+    x = make((2, 5, 3, 32), seed=10)[..., ::2]
+    buffer = torch.full((2, 5, 3, 32), -12345.0, device=DEVICE)
+    out = buffer[..., 1::2]
+    assert x.stride(3) == 2 and out.stride(3) == 2
+    cos, sin = tables(8, 16)
+    solution.apply_rope(x, cos, sin, out=out)
+    touched = int((buffer[..., 0::2] != -12345.0).sum())
+    assert touched == 0, (f"{touched} elements between the components of out were written: address the head "
+                          "dimension with stride_od = out.stride(3)")
+    assert_close(out, reference(x, cos, sin), rtol=1e-5, atol=1e-6,
+                 name="rope with a strided head dimension (stride_xd = stride_od = 2)", mistakes=mistakes(x, cos, sin))
 
 
 def test_every_output_element_comes_from_the_kernel(solution):
