@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from quizcli.testing import assert_close, assert_same_gradients, expect_value_error, mistake_labels
+from quizcli.testing import assert_close, assert_same_gradients, expect_value_error, known_mistake, mistake_labels
 
 F64 = torch.float64
 LABELS = mistake_labels(__file__)
@@ -74,6 +74,43 @@ def test_sdpa_explicit_scale_is_used(solution):
     out = solution.scaled_dot_product_attention(q, k, v, scale=0.7)
     assert_close(out, ref_sdpa(q, k, v, scale=0.7), rtol=1e-9, atol=1e-10, name="output with scale=0.7",
                  mistakes={"scale argument ignored (1/√d used)": ref_sdpa(q, k, v)})
+
+
+def test_sdpa_scale_zero_gives_uniform_weights(solution):
+    # scale=0.0 is a valid multiplier (not "no scale given"): every kept key gets the same weight.
+    g = torch.Generator().manual_seed(15)
+    q, k, v = rand(g, 2, 4, 5), rand(g, 2, 6, 5), rand(g, 2, 6, 3)
+    out = solution.scaled_dot_product_attention(q, k, v, scale=0.0)
+    assert_close(out, v.mean(dim=-2, keepdim=True).expand(2, 4, 3), rtol=1e-9, atol=1e-10,
+                 name="output with scale=0.0 (uniform weights: the mean of v)",
+                 mistakes={LABELS["scale_zero_as_default"]: ref_sdpa(q, k, v)})
+
+
+def test_sdpa_leaves_its_inputs_unchanged(solution):
+    g = torch.Generator().manual_seed(16)
+    q, k, v = rand(g, 2, 5, 4), rand(g, 2, 5, 4), rand(g, 2, 5, 3)
+    mask = random_keep_mask(g, (2, 5, 5))  # full shape: an in-place `&=` on it would go unnoticed otherwise
+    given = [t.clone() for t in (q, k, v, mask)]
+    solution.scaled_dot_product_attention(q, k, v, mask=mask, causal=True)
+    for name, t, t0 in zip(("q", "k", "v", "mask"), (q, k, v, mask), given):
+        if not torch.equal(t, t0):
+            hint = known_mistake(LABELS["mask_modified_in_place"]) if name == "mask" else ""
+            raise AssertionError(f"the call modified its argument {name} in place: inputs are read-only" + hint)
+
+
+def test_sdpa_masked_keys_get_no_weight_even_below_finite_fills(solution):
+    # Kept scores around −10⁶: a finite fill such as −1e4 is then the LARGEST score and the padding wins;
+    # −inf (or the dtype's most negative value) gives masked keys exactly zero weight whatever the scores.
+    g = torch.Generator().manual_seed(17)
+    q = torch.rand(2, 3, 4, generator=g, dtype=F64) + 1.0
+    k = rand(g, 2, 6, 4)
+    k[:, :4] = -1e6  # the four kept keys: identical, so they share the weight equally
+    v = rand(g, 2, 6, 3)
+    mask = torch.zeros(2, 3, 6, dtype=torch.bool)
+    mask[..., :4] = True
+    out = solution.scaled_dot_product_attention(q, k, v, mask=mask)
+    assert_close(out, v[:, :4].mean(dim=-2, keepdim=True).expand(2, 3, 3), rtol=1e-9, atol=1e-10,
+                 name="output when every kept score is ≈ −10⁶ (masked keys must still get weight 0: fill with −inf)")
 
 
 def test_sdpa_softmax_is_over_keys(solution):
@@ -274,6 +311,35 @@ def test_mha_causal_and_padding_mask(solution):
     assert_close(out, ref_mha(ws, x, n_heads, mask=pad, causal=True), rtol=1e-8, atol=1e-10,
                  name="MHA output with causal=True and a (B,1,1,L) padding mask",
                  mistakes=mha_mistakes(ws, x, n_heads, mask=pad, causal=True))
+
+
+@pytest.mark.parametrize("shape", [(2, 4, 6, 6), (1, 4, 6, 6), (6, 6)], ids=["per-batch-and-head", "per-head", "2-d"])
+def test_mha_mask_of_any_broadcastable_shape(solution, shape):
+    d_model, n_heads = 8, 4
+    mha = solution.MultiHeadAttention(d_model, n_heads).double()
+    ws = set_weights(mha, d_model, 35)
+    g = torch.Generator().manual_seed(36)
+    x = torch.randn(2, 6, d_model, generator=g, dtype=F64)
+    mask = random_keep_mask(g, shape)
+    assert_close(mha(x, mask=mask), ref_mha(ws, x, n_heads, mask=mask), rtol=1e-8, atol=1e-10,
+                 name=f"MHA output with a mask of shape {shape} (each head its own slice of the mask)",
+                 mistakes={LABELS["mask_first_head_only"]: ref_mha(ws, x, n_heads, mask=mask.expand(2, 4, 6, 6)[:, :1]),
+                           **mha_mistakes(ws, x, n_heads, mask=mask)})
+
+
+def test_mha_cross_attention_with_context_padding_mask(solution):
+    d_model, n_heads = 12, 3
+    mha = solution.MultiHeadAttention(d_model, n_heads).double()
+    ws = set_weights(mha, d_model, 42)
+    g = torch.Generator().manual_seed(43)
+    x, ctx = torch.randn(2, 4, d_model, generator=g, dtype=F64), torch.randn(2, 7, d_model, generator=g, dtype=F64)
+    pad = torch.ones(2, 1, 1, 7, dtype=torch.bool)
+    pad[0, ..., 5:] = False
+    pad[1, ..., 3:] = False
+    assert_close(mha(x, context=ctx, mask=pad), ref_mha(ws, x, n_heads, context=ctx, mask=pad), rtol=1e-8, atol=1e-10,
+                 name="cross-attention output with a (B,1,1,Lk) padding mask on the context",
+                 mistakes={LABELS["mask_ignored_in_cross_attention"]: ref_mha(ws, x, n_heads, context=ctx),
+                           **mha_mistakes(ws, x, n_heads, context=ctx, mask=pad)})
 
 
 def test_mha_cross_attention_uses_context_for_keys_and_values(solution):
