@@ -137,6 +137,7 @@ def test_roc_auc_heavy_ties_in_any_order(solution):
     ("all tied", [1, 0, 1, 0, 0], [3.0] * 5, 0.5),
     ("one positive", [0, 0, 1, 0], [0.5, 0.1, 0.3, 0.9], 1 / 3),
     ("huge magnitudes", [1, 0, 1, 0], [1e300, -1e300, 1e-300, 0.0], 1.0),
+    ("nearly tied, not tied", [0, 1, 0, 1], [1.0, 1.0 + 1e-13, 1.0 + 2e-13, 1.0 + 3e-13], 0.75),
 ])
 def test_roc_auc_closed_forms(solution, case, y, s, want):
     assert_close(solution.roc_auc(y, s), want, rtol=1e-12, atol=1e-12, name=f"ROC AUC, {case}",
@@ -197,8 +198,19 @@ def test_pr_auc_closed_forms(solution, case, y, s, want):
                  mistakes=pr_wrong(y, s))
 
 
+@pytest.mark.parametrize("fn", ["roc_curve", "roc_auc", "precision_recall_curve", "pr_auc"])
+def test_inputs_must_be_1d_of_one_length(solution, fn):
+    f = getattr(solution, fn)
+    expect_value_error(lambda: f([0, 1, 1], [0.1, 0.5]), f"{fn} with 3 labels and 2 scores")
+    expect_value_error(lambda: f([0, 1], [0.1, 0.5, 0.7]), f"{fn} with 2 labels and 3 scores")
+    expect_value_error(lambda: f(np.array([[0], [1], [1]]), np.array([[0.2], [0.4], [0.9]])),
+                       f"{fn} with (3, 1) arrays (must be 1-D)")
+
+
 def test_pr_errors(solution):
     expect_value_error(lambda: solution.pr_auc([0, 0, 0], [0.1, 0.2, 0.3]), "pr_auc without positives")
+    expect_value_error(lambda: solution.precision_recall_curve([0, 0, 0], [0.1, 0.2, 0.3]),
+                       "precision_recall_curve without positives")
     y, s = data(19, 10)
     expect_value_error(lambda: solution.pr_auc(y, s, method="interpolated"), "pr_auc(method='interpolated')")
 
