@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import zlib
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -98,11 +99,9 @@ def _parse_cached(path: Path):
     Parsing YAML costs ~0.2 ms per question even with libyaml; reading JSON is ~40× faster, and
     `ask`/`review`/`topics` must start about as fast as Python imports the CLI libraries.
     """
-    import hashlib  # here: `quiz topics` reads only the index (OpenSSL's hashlib takes ms to load)
-
-    key = _file_key(path)
-    digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:20]
-    cache = cache_dir() / f"yaml-{digest}.json"
+    where = str(path.resolve())
+    key = f"{where}:{_file_key(path)}"  # the path too: two files whose names share a checksum share one copy
+    cache = cache_dir() / f"yaml-{zlib.crc32(where.encode()):08x}.json"  # zlib: hashlib's OpenSSL loads slowly
     cached = _read_json(cache)
     if cached.get("key") == key:
         return cached["data"]

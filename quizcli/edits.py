@@ -4,7 +4,6 @@ in the store to see what changed."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import datetime
 from pathlib import Path
@@ -13,6 +12,8 @@ from . import environment
 from .store import Store
 
 def _digest(value) -> str:
+    import hashlib  # here: a round whose banks are unchanged hashes nothing
+
     return hashlib.sha1(json.dumps(value, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()[:16]
 
 
@@ -60,7 +61,7 @@ FINGERPRINT = "banks_fingerprint"
 
 def fingerprint(paths: list[Path]) -> str:
     """Which bank files, as they are on disk: unchanged files need no hashing (a round starts faster)."""
-    return _digest(sorted((str(path), path.stat().st_mtime_ns, path.stat().st_size) for path in paths))
+    return json.dumps(sorted((str(path), path.stat().st_mtime_ns, path.stat().st_size) for path in paths))
 
 
 def in_sync(store: Store, files: str) -> bool:
