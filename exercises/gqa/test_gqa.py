@@ -31,7 +31,7 @@ def ref_gqa(q, k, v, causal=False, mistake=None, d_model=None):
     for h in range(H):
         j = kv_index(h, H, Hkv, mistake)
         s = (q[:, h] @ k[:, j].transpose(-1, -2)) * scale
-        s = s.masked_fill(~keep, float("-inf"))
+        s = s.masked_fill(~keep, -1e4 if mistake == "causal_fill_finite" else float("-inf"))
         outs.append(torch.softmax(s, -1) @ v[:, j])
     return torch.stack(outs, 1)
 
@@ -233,6 +233,19 @@ def test_large_scores_stay_finite(solution):
     out = solution.grouped_query_attention(q, k, v)
     assert torch.isfinite(out).all(), "output has inf/NaN for large scores: subtract the row maximum in the softmax"
     assert_close(out, ref_gqa(q, k, v), rtol=1e-4, atol=1e-4, name="GQA output for scores in the hundreds")
+
+
+def test_future_keys_get_no_weight_even_below_finite_fills(solution):
+    # Every key identical and every score ≈ −10⁶: a finite fill such as −1e4 would then be the largest score and
+    # hand the weight to the future keys; with −inf, query i averages the values of keys 0..i.
+    g = torch.Generator().manual_seed(27)
+    q = torch.rand(1, 4, 5, 3, generator=g, dtype=F64) + 1.0
+    k = torch.full((1, 2, 5, 3), -1e6, dtype=F64)
+    v = rand(g, 1, 2, 5, 3)
+    prefix_mean = v.cumsum(dim=2) / torch.arange(1, 6, dtype=F64).view(5, 1)
+    assert_close(solution.grouped_query_attention(q, k, v, causal=True), prefix_mean.repeat_interleave(2, dim=1),
+                 rtol=1e-9, atol=1e-10, name="causal output when every score is ≈ −10⁶ (mask future keys with −inf)",
+                 mistakes=fn_mistakes(q, k, v, ["causal_fill_finite"], causal=True))
 
 
 def test_non_contiguous_inputs(solution):
