@@ -206,6 +206,20 @@ def test_batched_nms_default_threshold_identical_boxes(solution):
                {LABELS["suppress_across_classes"]: np.array([1])})
 
 
+def test_batched_nms_equal_scores_across_classes_and_no_boxes(solution):
+    boxes = torch.tensor([[0.0, 0.0, 1.0, 1.0], [2.0, 0.0, 3.0, 1.0], [4.0, 0.0, 5.0, 1.0], [6.0, 0.0, 7.0, 1.0]],
+                         dtype=torch.float64)
+    scores = torch.tensor([0.5, 0.5, 0.5, 0.9], dtype=torch.float64)
+    classes = torch.tensor([1, 0, 1, 0])
+    check_keep(solution.batched_nms(boxes, scores, classes), np.array([3, 0, 1, 2]),
+               "disjoint boxes of two classes, three with equal scores: ties by index, not by class",
+               {LABELS["batched_ties_by_class"]: np.array([3, 1, 0, 2])})
+    got = solution.batched_nms(torch.zeros(0, 4, dtype=torch.float64), torch.zeros(0, dtype=torch.float64),
+                               torch.zeros(0, dtype=torch.long))
+    assert isinstance(got, torch.Tensor) and got.dtype == torch.int64 and got.numel() == 0, \
+        "batched_nms of no boxes must return an empty int64 tensor"
+
+
 def test_inputs_are_not_modified(solution):
     boxes, scores = clustered(19, 15)
     b0, s0 = boxes.clone(), scores.clone()
