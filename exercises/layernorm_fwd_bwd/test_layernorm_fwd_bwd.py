@@ -13,7 +13,7 @@ from quizcli.testing import assert_close, mistake_labels
 LABELS = mistake_labels(__file__)
 
 EPS = 1e-5
-SHAPES = sizes([(1, 2), (3, 7), (5, 100), (70, 33), (4, 1000)],
+SHAPES = sizes([(1, 2), (3, 7), (5, 100), (70, 33), (2, 1500), (4, 1000)],
                [(1, 2), (3, 7), (5, 100), (70, 33), (4096, 1000), (2048, 4097)])
 
 
@@ -168,10 +168,27 @@ def test_float16_inputs(solution):
     dx, dw, db = backward(solution, dy, x, w, mean, rstd)
     ref = reference(x, w, b, dy)
     assert y.dtype == torch.float16, f"y: dtype {y.dtype}, expected float16 (the input's dtype)"
+    for name, stat in (("mean", mean), ("rstd", rstd)):
+        assert stat.dtype == torch.float32, f"{name}: dtype {stat.dtype}, expected float32 whatever the input dtype"
     assert_within_ulps(y, ref[0], name="y (float16, float32 inside: within 1 ulp)")
     assert_close(dx, ref[3], rtol=1e-2, atol=1e-2, name="dx (float16)", dtype="float16")
     assert_close(dw, ref[4], rtol=1e-2, atol=2e-2, name="dweight (float16)", dtype="float16")
     assert_close(db, ref[5], rtol=1e-2, atol=2e-2, name="dbias (float16)", dtype="float16")
+
+
+def test_backward_uses_the_saved_statistics(solution):
+    """mean and rstd from a forward with eps = 0.1 on rows of std ≈ 0.3: the backward must use the rstd it is
+    given (recomputing the statistics with the default eps gives another dx)."""
+    require_memory_safe()
+    x, w, b, dy = make((4, 60), seed=19, scale=0.3)
+    _, mean, rstd = solution.layernorm_fwd(x, w, b, 0.1)
+    dx, dw, db = backward(solution, dy, x, w, mean, rstd)
+    ref = reference(x, w, b, dy, eps=0.1)
+    recomputed = reference(x, w, b, dy)
+    assert_close(dx, ref[3], rtol=1e-4, atol=1e-5, name="dx with mean, rstd from a forward with eps=0.1",
+                 mistakes={LABELS["bwd_recomputes_statistics"]: recomputed[3]})
+    assert_close(dw, ref[4], rtol=1e-4, atol=1e-4, name="dweight with mean, rstd from a forward with eps=0.1",
+                 mistakes={LABELS["bwd_recomputes_statistics"]: recomputed[4]})
 
 
 def test_default_eps_is_1e_5(solution):
