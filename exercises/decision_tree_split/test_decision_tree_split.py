@@ -147,6 +147,16 @@ def test_ties_in_gain_go_to_the_lowest_feature_and_threshold(solution):
                 split_wrong(X, y))
 
 
+def test_gains_equal_up_to_rounding_are_ties(solution):
+    # Four splits with the same entropy gain; rounding makes the second one (feature 1) larger by about 2e-16.
+    X = np.array([[2, 3], [4, 5], [4, 2], [0, 5], [0, 5], [2, 4], [0, 0]], dtype=float)
+    y = np.array([0, 2, 0, 2, 0, 1, 2])
+    want = ref_split(X, y, "entropy")
+    assert want[:2] == (0, 1.0)
+    check_split(solution.best_split(X, y, criterion="entropy"), want,
+                "gains within 1e-12 of the best are ties: feature 0, threshold 1", split_wrong(X, y, "entropy"))
+
+
 @pytest.mark.parametrize("min_samples_leaf", [1, 2, 3])
 def test_min_samples_leaf(solution, min_samples_leaf):
     X = np.array([[0.0], [1.0], [2.0], [3.0], [4.0], [5.0], [6.0]])
@@ -186,6 +196,9 @@ def test_inputs_not_modified_and_int_features(solution):
     X0, y0 = Xi.copy(), y.copy()
     check_split(solution.best_split(Xi, y), ref_split(Xi, y), "integer features", split_wrong(Xi, y))
     assert np.array_equal(Xi, X0) and np.array_equal(y, y0), "best_split must not sort or change X or y"
+    Xf = X.copy()
+    solution.best_split(X, y, criterion="entropy")
+    assert np.array_equal(X, Xf) and np.array_equal(y, y0), "best_split must not sort or change a float X or y"
 
 
 def test_variant_dataset(solution, variant):
