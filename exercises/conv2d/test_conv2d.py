@@ -189,6 +189,30 @@ def test_groups_read_contiguous_channel_blocks(solution):
     check(solution, x, w, b, groups=2, padding=1, what="groups=2: output group g reads input channels of block g")
 
 
+@pytest.mark.parametrize("groups,c_out", [(2, 4), (4, 4)], ids=["grouped", "depthwise"])
+def test_groups_with_stride_dilation_and_padding(solution, groups, c_out):
+    # The grouped path must honour every geometry argument, not only padding.
+    x, w, b = data(74 + groups, 2, 4, 9, 10, c_out, 3, 2, groups=groups)
+    check(solution, x, w, b, stride=(2, 1), padding=(1, 2), dilation=(1, 3), groups=groups,
+          what=f"groups={groups} with stride, padding and dilation")
+
+
+def test_one_by_one_kernel_with_stride_and_padding(solution):
+    # A 1×1 kernel still strides over the zero-padded input (a shortcut that skips either is wrong).
+    x, w, b = data(76, 2, 3, 5, 6, 2, 1, 1)
+    check(solution, x, w, b, stride=2, padding=1, what="1×1 kernel, stride 2, padding 1")
+    check(solution, x, w, b, stride=(1, 3), padding=(2, 0), dilation=2, what="1×1 kernel, stride (1, 3), padding (2, 0)")
+
+
+@pytest.mark.parametrize("x_dtype,w_dtype", [(np.float32, np.float64), (np.float64, np.float32)])
+def test_mixed_dtypes_give_the_result_type(solution, x_dtype, w_dtype):
+    x, w, b = data(77, 1, 2, 6, 6, 3, 3, 3)
+    x, w = x.astype(x_dtype), w.astype(w_dtype)
+    got = solution.conv2d(x, w, b.astype(np.float64), padding=1)
+    assert_close(got, torch_ref(x, w, b, padding=1), rtol=1e-10, atol=1e-10, dtype="float64",
+                 name=f"x {np.dtype(x_dtype).name}, w {np.dtype(w_dtype).name}: float64 output, float64 accuracy")
+
+
 def test_one_by_one_kernel_and_single_pixel(solution):
     x, w, b = data(73, 1, 2, 1, 1, 3, 1, 1)
     check(solution, x, w, b, what="1×1 kernel on a 1×1 input")
