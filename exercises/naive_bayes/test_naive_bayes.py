@@ -181,6 +181,15 @@ def test_gaussian_default_smoothing_with_a_constant_feature(solution):
     assert np.all(np.isfinite(np.asarray(proba, dtype=float))), "log posteriors must be finite"
 
 
+def test_gaussian_fit_far_from_the_origin(solution):
+    # Features around 1e6 with unit spread: E[x²] − E[x]² cancels catastrophically; the mean of squared deviations does not.
+    X, y = gauss_data(17, 40, 2, 2)
+    X = X + 1e6
+    got = solution.fit_gaussian_nb(X, y)
+    check_parts(tuple(got), ref_fit_gauss(X, y), ("log_prior", "means", "variances"),
+                "fit_gaussian_nb on features near 1e6 (spread ≈ 1)", {}, rtol=1e-7, atol=1e-9)
+
+
 @pytest.mark.parametrize("seed,C", [(11, 2), (12, 3)])
 def test_gaussian_posterior(solution, seed, C):
     X, y = gauss_data(seed, 24, 3, C)
