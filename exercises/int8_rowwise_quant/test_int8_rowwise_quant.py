@@ -97,6 +97,18 @@ def test_matches_reference(solution, shape, record_property):
         record_property("note", "interpreter: correctness only")
 
 
+def test_rows_wider_than_1024_are_one_block(solution):
+    """1500 columns: the whole row in one block of next_power_of_2(n_cols) = 2048 lanes (or a loop), not a fixed
+    1024; the row's extreme sits past column 1024."""
+    require_memory_safe()
+    x = make((2, 1500), seed=11)
+    x[:, 1400] = 30.0
+    q, scale = solution.quantize_rowwise(x)
+    assert_close(scale, reference(x)[1], rtol=1e-6, atol=0, name="scale (2, 1500)", dtype="float32",
+                 mistakes=scale_mistakes(x))
+    check_q(q, x, "q (2, 1500)")
+
+
 def test_rounds_to_nearest_not_truncates(solution):
     require_memory_safe()
     x = torch.tensor([[127.0, 0.6, -0.6, 1.4, -1.4, 2.7, -2.7, 100.49]], device=DEVICE)
