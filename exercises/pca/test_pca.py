@@ -134,6 +134,7 @@ def test_constant_data(solution):
     assert_close(mean, [2.5, 2.5, 2.5], rtol=0, atol=1e-12, name="mean of constant data")
     assert_close(var, np.zeros(2), rtol=0, atol=1e-12, name="variance of constant data")
     assert np.all(np.isfinite(np.asarray(ratio, dtype=float))), "explained variance ratio of constant data must be 0, not NaN"
+    assert_close(ratio, np.zeros(2), rtol=0, atol=0, name="explained variance ratio of constant data (total variance 0)")
 
 
 def test_bad_arguments(solution):
@@ -141,6 +142,9 @@ def test_bad_arguments(solution):
     expect_value_error(lambda: solution.pca_fit(X, n_components=0), "pca_fit(n_components=0)")
     expect_value_error(lambda: solution.pca_fit(X, n_components=4), "pca_fit(n_components=4) on 3 features")
     expect_value_error(lambda: solution.pca_fit(X[:1]), "pca_fit on a single sample")
+    expect_value_error(lambda: solution.pca_fit(X, n_components=-1), "pca_fit(n_components=-1)")
+    wide = data(19, 3, 5)
+    expect_value_error(lambda: solution.pca_fit(wide, n_components=4), "pca_fit(n_components=4) on 3 samples × 5 features")
 
 
 def test_inputs_not_modified(solution):
