@@ -151,6 +151,23 @@ def test_causal_mask_is_top_left_aligned(solution, lq, lk):
                  name=f"causal attention with seq_q = {lq}, seq_k = {lk}", mistakes=mistakes(q, k, v, True))
 
 
+def test_head_dim_strides_used(solution):
+    """q, k, v and out whose last dimension is strided (every other element of wider tensors): address it with
+    stride_qd, stride_kd, stride_vd and stride_od; the elements of out's buffer between them stay untouched."""
+    require_memory_safe()
+    q, k, v = (t[..., ::2] for t in make(1, 2, 20, 24, 32, seed=14))
+    buffer = torch.full((1, 2, 20, 32), -12345.0, device=DEVICE)
+    out = buffer[..., 1::2]
+    assert q.stride(3) == k.stride(3) == v.stride(3) == out.stride(3) == 2
+    solution.flash_attention(q, k, v, out=out)
+    touched = int((buffer[..., 0::2] != -12345.0).sum())
+    assert touched == 0, (f"{touched} elements between the components of O were written: address the head dimension "
+                          "of out with stride_od")
+    rtol, atol = tol()
+    assert_close(out, reference(q, k, v), rtol=rtol, atol=atol,
+                 name="attention with a strided head dimension (stride_qd = stride_kd = stride_vd = stride_od = 2)")
+
+
 def test_every_output_element_comes_from_the_kernel(solution):
     require_memory_safe()
     for causal in (False, True):
@@ -172,14 +189,17 @@ def test_causal_first_query_sees_only_itself(solution):
     assert_close(first, v[0, 0, 0].double(), rtol=1e-4, atol=1e-5, name="causal output of query 0 (must equal v[0])")
 
 
-def test_custom_sm_scale(solution):
+@pytest.mark.parametrize("sm_scale", [0.3, 0.0])
+def test_custom_sm_scale(solution, sm_scale):
+    """A given sm_scale is used as it is, 0.0 included (uniform attention: the mean of v), never replaced by 1/sqrt(D)."""
     require_memory_safe()
     q, k, v = make(1, 1, 30, 30, 32, seed=9)
-    out = solution.flash_attention(q, k, v, sm_scale=0.3)
+    out = solution.flash_attention(q, k, v, sm_scale=sm_scale)
     rtol, atol = tol()
-    assert_close(out, reference(q, k, v, sm_scale=0.3), rtol=rtol, atol=atol, name="attention with sm_scale=0.3",
-                 mistakes={LABELS["sm_scale_argument_ignored"]: manual(q, k, v),
-                           LABELS["no_sm_scale"]: manual(q, k, v, scale=1.0)})
+    default = "sm_scale_zero_treated_as_default" if sm_scale == 0 else "sm_scale_argument_ignored"
+    assert_close(out, reference(q, k, v, sm_scale=sm_scale), rtol=rtol, atol=atol,
+                 name=f"attention with sm_scale={sm_scale}",
+                 mistakes={LABELS[default]: manual(q, k, v), LABELS["no_sm_scale"]: manual(q, k, v, scale=1.0)})
 
 
 def test_float16_inputs(solution):
