@@ -2,11 +2,13 @@
 
 from conftest import run_quiz
 
-from quizcli.doctor import SOURCE_TREE, install_command
+from quizcli.doctor import install_command
 
 
-def test_a_clone_installs_its_own_extra():
-    assert install_command("torch") == f"cd {SOURCE_TREE} && pip install '.[torch]'"
+def test_a_clone_installs_its_own_extra(tmp_path):
+    # a source tree (editable install from a clone) has its pyproject.toml beside the package
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'quiz-ml'\n")
+    assert install_command("torch", tree=tmp_path) == f"cd {tmp_path} && pip install '.[torch]'"
 
 
 def test_an_installed_wheel_spells_out_the_extra(tmp_path):
