@@ -4,13 +4,22 @@
 import pytest
 import torch
 
-from quizcli.testing import assert_close, mistake_labels
+from quizcli.testing import assert_close, known_mistake, mistake_labels
 from quizcli.testing_distributed import run_ranks
 
 LABELS = mistake_labels(__file__)
 
 TIMEOUT = 15  # seconds per run_ranks call: a deadlock fails fast
 D_IN, D_HID, D_OUT = 5, 6, 3
+
+
+@pytest.fixture(scope="module", autouse=True)
+def optimizer_loaded():
+    """torch.optim's first use imports torch._dynamo (seconds): done once here, not in every forked rank, so a
+    solution that steps with torch.optim.SGD is not timed out as a deadlock."""
+    p = torch.nn.Parameter(torch.zeros(1))
+    p.grad = torch.ones(1)
+    torch.optim.SGD([p], lr=0.1).step()
 
 
 def make_model(seed):
@@ -92,6 +101,40 @@ def broadcast_worker(rank, world_size, solution, seed):
     model = make_model(seed + 1000 * rank)
     solution.broadcast_parameters(model)
     return params_of(model)
+
+
+def contract_worker(rank, world_size, solution, n):
+    """Which contracts one broadcast + step broke: parameters replaced instead of updated in place (an
+    optimizer or a DDP wrapper holds the original objects), the caller's x or y changed, a non-float loss."""
+    model = make_model(50 + 1000 * rank)
+    kept = list(model.parameters())  # held here, so a replaced parameter's id is never reused
+    before = [(id(p), p.data_ptr()) for p in kept]
+    x, y = (t.clone() for t in make_batch(100, n))
+    xs, ys = torch.tensor_split(x, world_size)[rank], torch.tensor_split(y, world_size)[rank]
+    problems = []
+    solution.broadcast_parameters(model)
+    if [(id(p), p.data_ptr()) for p in model.parameters()] != before:
+        problems.append("broadcast_parameters replaced parameters (or their storage) instead of copying into them")
+        kept = list(model.parameters())
+        before = [(id(p), p.data_ptr()) for p in kept]
+    loss = solution.ddp_step(model, xs, ys, 0.1)
+    if [(id(p), p.data_ptr()) for p in model.parameters()] != before:
+        problems.append("ddp_step replaced parameters (or their storage) instead of updating them in place")
+    if not (torch.equal(x, make_batch(100, n)[0]) and torch.equal(y, make_batch(100, n)[1])):
+        problems.append("ddp_step modified its inputs x or y")
+    if not isinstance(loss, float):
+        problems.append(f"ddp_step returned a {type(loss).__name__}, not a Python float")
+    return problems
+
+
+@pytest.mark.parametrize("world_size", [2])
+def test_parameters_updated_in_place_inputs_untouched_float_returned(solution, world_size):
+    results = run_ranks(contract_worker, world_size, solution, 7, timeout=TIMEOUT)
+    problems = sorted({p for rank_problems in results for p in rank_problems})
+    hints = {"broadcast_parameters replaced": "broadcast_replaces_parameters", "ddp_step replaced": "step_replaces_parameters",
+             "modified its inputs": "inputs_modified", "not a Python float": "loss_returned_as_tensor"}
+    named = [known_mistake(LABELS[m]) for key, m in hints.items() if any(key in p for p in problems)]
+    assert not problems, "; ".join(problems) + "".join(named)
 
 
 @pytest.mark.parametrize("world_size", [2, 4])
