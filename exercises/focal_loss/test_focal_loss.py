@@ -4,7 +4,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from quizcli.testing import assert_close, mistake_labels
+from quizcli.testing import assert_close, known_mistake, mistake_labels
 
 F64 = torch.float64
 LABELS = mistake_labels(__file__)
@@ -64,6 +64,11 @@ def finite(x):
     return bool(torch.isfinite(x).all())
 
 
+def alpha_rtol(alpha, tight):
+    """A correct solution may round alpha to float32 (torch.tensor(list), torch.where with a Python float)."""
+    return tight if alpha is None else max(tight, 1e-6)
+
+
 # --- binary -----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("shape,alpha,gamma,reduction,seed", [
@@ -77,7 +82,7 @@ def test_binary_matches_float64_reference(solution, shape, alpha, gamma, reducti
     z, t = bin_data(seed, shape)
     got = solution.binary_focal_loss(z, t, alpha=alpha, gamma=gamma, reduction=reduction)
     kw = dict(alpha=alpha, gamma=gamma, reduction=reduction)
-    assert_close(got, ref_binary(z, t, **kw), rtol=1e-9, atol=1e-12,
+    assert_close(got, ref_binary(z, t, **kw), rtol=alpha_rtol(alpha, 1e-9), atol=1e-12, dtype="float64",
                  name=f"binary focal loss (shape {shape}, alpha={alpha}, gamma={gamma}, reduction={reduction!r})",
                  mistakes=bin_mistakes(z, t, **kw))
 
@@ -149,7 +154,8 @@ def test_binary_gradients_match_reference(solution, alpha, gamma, seed):
     zr = z0.clone().requires_grad_()
     ref_binary(zr, t, alpha=alpha, gamma=gamma).backward()
     assert z.grad is not None, "no gradient reached the logits: keep the computation in torch, differentiable"
-    assert_close(z.grad, zr.grad, rtol=1e-8, atol=1e-12, name=f"d loss / d logits (alpha={alpha}, gamma={gamma})")
+    assert_close(z.grad, zr.grad, rtol=alpha_rtol(alpha, 1e-8), atol=1e-12,
+                 name=f"d loss / d logits (alpha={alpha}, gamma={gamma})")
 
 
 def test_binary_float32_and_integer_targets(solution):
@@ -241,7 +247,7 @@ def test_variant_binary_settings(solution, variant):
     kw.update({key: variant[key] for key in kw if key in variant})
     z, t = bin_data(61, (5, 6))
     got = solution.binary_focal_loss(z, t, **kw)
-    assert_close(got, ref_binary(z, t, **kw), rtol=1e-9, atol=1e-12,
+    assert_close(got, ref_binary(z, t, **kw), rtol=alpha_rtol(kw["alpha"], 1e-9), atol=1e-12,
                  name=f"binary focal loss ({', '.join(f'{k}={v!r}' for k, v in kw.items())})",
                  mistakes=bin_mistakes(z, t, **kw))
 
@@ -281,3 +287,28 @@ def test_multiclass_alpha_follows_the_true_class(solution):
     assert_close(got, ref_multi(z, y, alpha=alpha, reduction="none"), rtol=1e-6, atol=1e-12,
                  name="per-sample loss with alpha = [0.1, 1, 3] and wrong confident predictions",
                  mistakes=multi_mistakes(z, y, alpha=alpha, reduction="none"))
+
+
+def test_dtype_follows_the_logits(solution):
+    # float64 targets or a float64 alpha tensor must not turn a float32 loss into float64.
+    z, t = bin_data(19, (4, 3), dtype=torch.float32)
+    got = solution.binary_focal_loss(z, t.double(), reduction="none")
+    assert_close(got, ref_binary(z, t, reduction="none"), rtol=1e-5, atol=1e-6, dtype="float32",
+                 name="binary loss of float32 logits with float64 targets (dtype of the logits)"
+                 + ("" if got.dtype != F64 else known_mistake(LABELS["targets_dtype_leaks"])))
+    zm, y = multi_data(20, 5, 3, dtype=torch.float32)
+    alpha = torch.tensor([0.2, 0.5, 1.5], dtype=F64)
+    got = solution.focal_loss(zm, y, alpha=alpha, reduction="none")
+    assert_close(got, ref_multi(zm, y, alpha=alpha, reduction="none"), rtol=1e-5, atol=1e-6, dtype="float32",
+                 name="multi-class loss of float32 logits with a float64 alpha tensor (dtype of the logits)"
+                 + ("" if got.dtype != F64 else known_mistake(LABELS["alpha_dtype_leaks"])))
+
+
+def test_multiclass_batch_of_one_keeps_its_shape(solution):
+    z, y = multi_data(21, 1, 4)
+    got = solution.focal_loss(z, y, reduction="none")
+    if tuple(got.shape) == ():
+        raise AssertionError("reduction='none' with N = 1 returned a 0-d tensor, expected shape (1,)"
+                             + known_mistake(LABELS["squeeze_drops_batch_of_one"]))
+    assert_close(got, ref_multi(z, y, reduction="none"), rtol=1e-9, atol=1e-12,
+                 name="per-sample loss of a batch of one (shape (1,))")
