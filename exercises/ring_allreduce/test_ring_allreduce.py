@@ -25,7 +25,7 @@ def point_to_point_only(sent):
 def make_input(rank, shape, dtype, seed):
     g = torch.Generator().manual_seed(1000 * seed + rank)
     if dtype == torch.int64:
-        return torch.randint(-50, 50, shape, generator=g)
+        return torch.randint(-2 ** 60, 2 ** 60, shape, generator=g)  # beyond float64's 2^53: sums must stay int64
     return torch.randn(shape, generator=g, dtype=dtype)
 
 
@@ -80,10 +80,10 @@ def check(results, world_size, shape, dtype, seed=0, call=0):
     inputs = [make_input(r, shape, dtype, seed + call) for r in range(world_size)]
     no_gather = simulate(inputs, all_gather=False)
     no_tail = simulate(inputs, drop_tail=True)
-    exact = dtype == torch.int64
+    tol = {torch.int64: 0, torch.float64: 1e-12, torch.float32: 1e-5}[dtype]  # float64 summed in float64
     for rank, per_call in enumerate(results):
         got = per_call[call]
-        assert_close(got["tensor"], got["expected"], rtol=0 if exact else 1e-5, atol=0 if exact else 1e-5,
+        assert_close(got["tensor"], got["expected"], rtol=tol, atol=tol,
                      name=f"rank {rank}: tensor after ring_allreduce (world size {world_size}, shape {shape})",
                      mistakes={LABELS["no_all_gather"]: no_gather[rank], LABELS["drop_remainder"]: no_tail[rank],
                                LABELS["not_in_place"]: inputs[rank]})
@@ -131,12 +131,16 @@ def test_sends_only_to_the_next_rank_on_the_ring(solution, world_size):
                          f"(rank + 1) % world_size = {(rank + 1) % world_size}")
 
 
-@pytest.mark.parametrize("world_size,numel", [(4, 40), (4, 38), (3, 31)])
+@pytest.mark.parametrize("world_size,numel", [(4, 40), (4, 38), (3, 31), (2, 40)])
 def test_each_rank_sends_2_times_n_minus_1_chunks(solution, world_size, numel):
     chunk = math.ceil(numel / world_size)
     budget = 2 * (world_size - 1) * chunk
     for rank, per_call in enumerate(run(solution, world_size, (numel,), seed=19)):
         total = sum(n for _, n in per_call[0]["sent"])
+        largest = max((n for _, n in per_call[0]["sent"]), default=0)
+        assert largest <= chunk, (f"rank {rank} sent a message of {largest} elements for a tensor of {numel} on "
+                                  f"{world_size} ranks; each ring message is one chunk of ≤ {chunk} elements"
+                                  + (known_mistake(LABELS["whole_tensor_for_two_ranks"]) if largest == numel else ""))
         assert 0 < total <= budget, (
             f"rank {rank} sent {total} elements for a tensor of {numel} on {world_size} ranks; a ring all-reduce "
             f"sends 2·(N−1) chunks of ≤ {chunk} elements = at most {budget}. "
