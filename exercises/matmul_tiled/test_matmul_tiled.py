@@ -152,11 +152,14 @@ def _only_float16_drifts(solution, a, b, out) -> bool:
     return bool(((out.double() - reference(a, b)).abs() <= 0.05 * reference(a, b).abs()).all())
 
 
-def test_every_output_element_comes_from_the_kernel(solution):
-    """With the launches skipped C must stay untouched: no `@`, torch.matmul, tensordot or F.linear behind it."""
+@pytest.mark.parametrize("mkn", [(40, 30, 50), (1, 20, 17), (3, 5, 9)], ids=lambda s: "x".join(map(str, s)))
+def test_every_output_element_comes_from_the_kernel(solution, mkn):
+    """With the launches skipped C must stay untouched: no `@`, torch.matmul, tensordot or F.linear behind it, and
+    no special case for small matrices (a single row, a few rows) either."""
     require_memory_safe()
-    a, b = make(40, 30, 50, seed=16)
-    out = torch.zeros(40, 50, device=DEVICE)
+    m, k, n = mkn
+    a, b = make(m, k, n, seed=16)
+    out = torch.zeros(m, n, device=DEVICE)
     assert_kernel_did_the_work(solution, lambda: solution.matmul(a, b, out=out), inputs=(a, b), names=["C (out=)"])
     b_t = b.T.contiguous().T  # a column-major copy: strides (1, K)
     assert_kernel_did_the_work(solution, lambda: solution.matmul(a, b_t), inputs=(a, b_t), names=["matmul(a, b)"])
