@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from quizcli.testing import assert_close, mistake_labels
+from quizcli.testing import assert_close, known_mistake, mistake_labels
 
 F64 = torch.float64
 LABELS = mistake_labels(__file__)
@@ -55,7 +55,7 @@ def test_weight_is_a_ones_parameter_of_shape_dim(solution):
 
 
 @pytest.mark.parametrize("shape,eps,seed", [
-    ((4, 8), 1e-6, 0), ((2, 3, 7), 1e-5, 1), ((1, 16), 1e-6, 2), ((3, 5, 2, 4), 1e-3, 3), ((6, 1), 1e-6, 4),
+    ((4, 8), 1e-6, 0), ((2, 3, 7), 1e-5, 1), ((1, 16), 1e-6, 2), ((3, 5, 2, 4), 1e-3, 3), ((6, 1), 1e-6, 4), ((8,), 1e-6, 5),  # a single vector: (..., dim) with no batch
 ])
 def test_matches_float64_reference(solution, shape, eps, seed):
     norm, w = make(solution, shape[-1], eps=eps, seed=seed, dtype=F64)
@@ -95,7 +95,7 @@ def test_mean_of_squares_not_sum(solution):
                  mistakes=mistakes(x, labels=("sum_of_squares", "subtracts_mean")))
 
 
-@pytest.mark.parametrize("scale,eps", [(1e-3, 1e-6), (0.05, 1e-2)])
+@pytest.mark.parametrize("scale,eps", [(1e-3, 1e-6), (0.05, 1e-2), (1e-5, 1e-9)])
 def test_eps_is_inside_the_square_root(solution, scale, eps):
     # Small inputs: mean(x²) is comparable to eps, so √(ms + eps) and √ms + eps differ a lot.
     norm, _ = make(solution, 8, eps=eps, dtype=F64)
@@ -188,3 +188,24 @@ def test_half_inputs_are_computed_in_float32(solution, dtype, ulp):
     assert out.dtype == dtype, f"output dtype {out.dtype}, expected {dtype}"
     assert_close(out, ref(x, w), rtol=ulp / 2 * 1.02, atol=0, name=f"{dtype} output (within ½ ulp of the exact value)",
                  mistakes=mistakes(x, weight=w))
+
+
+def test_float32_input_on_a_float64_module_stays_float32(solution):
+    # The output dtype is the input's, whatever the weight's dtype (a float64 weight must not promote it).
+    norm, w = make(solution, 6, seed=76, dtype=F64)
+    x = torch.randn(3, 6, generator=torch.Generator().manual_seed(77))
+    out = norm(x)
+    assert out.dtype == torch.float32, (f"output dtype {out.dtype} for a float32 input on a float64 module; expected "
+                                        "float32 (cast the weight to the compute dtype)"
+                                        + ("" if out.dtype != F64 else known_mistake(LABELS["weight_dtype_promotes"])))
+    assert_close(out, ref(x, w), rtol=1e-5, atol=1e-6, name="float32 input on a float64 module")
+
+
+def test_non_contiguous_input_read_correctly_and_left_unchanged(solution):
+    norm, w = make(solution, 5, seed=78, dtype=F64)
+    x = torch.randn(5, 4, 3, generator=torch.Generator().manual_seed(79), dtype=F64).permute(2, 1, 0)  # (3, 4, 5)
+    x0 = x.clone()
+    out = norm(x)
+    assert torch.equal(x, x0), "RMSNorm modified its input in place"
+    assert_close(out, ref(x0, w), rtol=1e-10, atol=1e-12, name="RMSNorm of a permuted (non-contiguous) input",
+                 mistakes=mistakes(x0, weight=w))
