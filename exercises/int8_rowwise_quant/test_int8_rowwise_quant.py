@@ -180,6 +180,9 @@ def test_every_output_element_comes_from_the_kernel(solution):
     assert_kernel_did_the_work(solution, lambda: solution.quantize_rowwise(x, q_out=q_out, scale_out=scale_out),
                                inputs=(x,), names=["q", "scale"])
     assert_kernel_did_the_work(solution, lambda: solution.quantize_rowwise(x), inputs=(x,), names=["q", "scale"])
+    one_row = make((1, 5), seed=12)  # no special case for a single row either
+    assert_kernel_did_the_work(solution, lambda: solution.quantize_rowwise(one_row), inputs=(one_row,),
+                               names=["q of a single row", "scale of a single row"])
 
 
 def test_kernel_is_launched(solution):

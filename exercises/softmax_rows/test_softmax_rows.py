@@ -138,6 +138,9 @@ def test_every_output_element_comes_from_the_kernel(solution):
     out = torch.zeros(7, 90, device=DEVICE)
     assert_kernel_did_the_work(solution, lambda: solution.softmax(x, out=out), inputs=(x,), names=["out"])
     assert_kernel_did_the_work(solution, lambda: solution.softmax(x), inputs=(x,), names=["softmax(x)"])
+    one_row = logits((1, 5), seed=15)  # no special case for a single row either
+    assert_kernel_did_the_work(solution, lambda: solution.softmax(one_row), inputs=(one_row,),
+                               names=["softmax of a single row"])
 
 
 def test_kernel_is_launched(solution):
