@@ -327,12 +327,18 @@ def test_mha_mask_of_any_broadcastable_shape(solution, shape):
                            **mha_mistakes(ws, x, n_heads, mask=mask)})
 
 
-def test_mha_cross_attention_with_context_padding_mask(solution):
-    d_model, n_heads = 12, 3
+def cross_setup(solution, d_model, n_heads, seed, b, lq, lk):
+    """A float64 module with known weights, queries x (b, lq, d_model) and a context (b, lk, d_model)."""
     mha = solution.MultiHeadAttention(d_model, n_heads).double()
-    ws = set_weights(mha, d_model, 42)
-    g = torch.Generator().manual_seed(43)
-    x, ctx = torch.randn(2, 4, d_model, generator=g, dtype=F64), torch.randn(2, 7, d_model, generator=g, dtype=F64)
+    ws = set_weights(mha, d_model, seed)
+    g = torch.Generator().manual_seed(seed + 1)
+    x, ctx = torch.randn(b, lq, d_model, generator=g, dtype=F64), torch.randn(b, lk, d_model, generator=g, dtype=F64)
+    return mha, ws, x, ctx
+
+
+def test_mha_cross_attention_with_context_padding_mask(solution):
+    n_heads = 3
+    mha, ws, x, ctx = cross_setup(solution, 12, n_heads, 42, 2, 4, 7)
     pad = torch.ones(2, 1, 1, 7, dtype=torch.bool)
     pad[0, ..., 5:] = False
     pad[1, ..., 3:] = False
@@ -431,11 +437,8 @@ def test_sdpa_single_query_single_key_and_d_of_one(solution):
 
 
 def test_mha_cross_attention_with_causal_and_unequal_lengths(solution):
-    d_model, n_heads = 8, 2
-    mha = solution.MultiHeadAttention(d_model, n_heads).double()
-    ws = set_weights(mha, d_model, 80)
-    g = torch.Generator().manual_seed(81)
-    x, ctx = torch.randn(1, 3, d_model, generator=g, dtype=F64), torch.randn(1, 5, d_model, generator=g, dtype=F64)
+    n_heads = 2
+    mha, ws, x, ctx = cross_setup(solution, 8, n_heads, 80, 1, 3, 5)
     out = mha(x, context=ctx, causal=True)
     assert_close(out, ref_mha(ws, x, n_heads, context=ctx, causal=True), rtol=1e-8, atol=1e-10,
                  name="MHA cross-attention with causal=True, Lq=3, Lk=5 (top-left aligned)",
