@@ -163,6 +163,9 @@ def test_every_output_element_comes_from_the_kernel(solution):
     grad_out = torch.zeros(5, 90, device=DEVICE)
     assert_kernel_did_the_work(solution, lambda: solution.cross_entropy(logits, targets, grad_out=grad_out),
                                inputs=(logits, targets), names=["loss", "grad"])
+    one_row, target = make(1, 40, seed=11)  # no special case for a single row either
+    assert_kernel_did_the_work(solution, lambda: solution.cross_entropy(one_row, target), inputs=(one_row, target),
+                               names=["loss of a single row", "grad of a single row"])
 
 
 def test_float16_logits(solution):

@@ -137,6 +137,9 @@ def test_every_output_element_comes_from_the_kernel(solution):
     x3, _ = make((2, 3, 70), seed=17)
     assert_kernel_did_the_work(solution, lambda: solution.rmsnorm(x3, w, 1e-6), inputs=(x3, w),
                                names=["rmsnorm(x, weight) of a 3-D x"])
+    one_row, _ = make((1, 70), seed=18)  # no special case for a single row either
+    assert_kernel_did_the_work(solution, lambda: solution.rmsnorm(one_row, w, 1e-6), inputs=(one_row, w),
+                               names=["rmsnorm of a single row"])
 
 
 def test_not_centred(solution):
