@@ -413,10 +413,49 @@ def watched_calls(names, record=None, forbidden=(), message="your code called to
     try:
         for (cls, method), original in saved.items():
             setattr(cls, method, watching(_METHODS[method], original))
-        yield
+        with _ops_refused(message) if refused else contextlib.nullcontext():
+            yield
     finally:
         for (cls, method), original in saved.items():
             setattr(cls, method, original)
+
+
+# The dispatcher's collective ops (torch.ops.c10d.allreduce_(…, pg.boxed(), …), torch.ops._c10d_functional.*) reach
+# the backend in C++, past the process group's Python methods; the public API never calls them through torch.ops.
+_OPS = {"c10d": ("allreduce_", "allreduce_coalesced_", "allgather_", "_allgather_base_", "allgather_coalesced_",
+                 "allgather_into_tensor_coalesced_", "reduce_scatter_", "_reduce_scatter_base_",
+                 "reduce_scatter_tensor_coalesced_", "broadcast_", "reduce_", "scatter_", "gather_", "alltoall_",
+                 "alltoall_base_"),
+        "_c10d_functional": ("all_reduce", "all_reduce_", "all_reduce_coalesced", "all_reduce_coalesced_",
+                             "all_gather_into_tensor", "all_gather_into_tensor_out", "all_gather_into_tensor_coalesced",
+                             "reduce_scatter_tensor", "reduce_scatter_tensor_coalesced", "all_to_all_single",
+                             "broadcast", "broadcast_")}
+
+
+@contextlib.contextmanager
+def _ops_refused(message: str):
+    """Inside: the collective ops of the dispatcher's namespaces raise AssertionError(message)."""
+    import torch
+
+    def refusing(name):
+        def call(*args, **kwargs):
+            raise AssertionError(message.format(name=name))
+        return call
+
+    replaced = []
+    for space, names in _OPS.items():
+        namespace = getattr(torch.ops, space)
+        for name in names:
+            replaced.append((namespace, name, namespace.__dict__.get(name)))
+            setattr(namespace, name, refusing(f"{name} (as torch.ops.{space}.{name})"))
+    try:
+        yield
+    finally:
+        for namespace, name, original in replaced:
+            if original is None:
+                delattr(namespace, name)
+            else:
+                setattr(namespace, name, original)
 
 
 def _slots(cls) -> tuple:
