@@ -177,6 +177,9 @@ def test_every_output_element_comes_from_the_kernel(solution):
                                    inputs=(q, k, v), names=[f"O ({'causal' if causal else 'full'}, out=)"])
         assert_kernel_did_the_work(solution, lambda: solution.flash_attention(q, k, v, causal=causal),
                                    inputs=(q, k, v), names=[f"O ({'causal' if causal else 'full'})"])
+    q1, k1, v1 = make(1, 2, 1, 40, 16, seed=15)  # one query (a decoding step): no special case for it either
+    assert_kernel_did_the_work(solution, lambda: solution.flash_attention(q1, k1, v1), inputs=(q1, k1, v1),
+                               names=["O of a single query"])
 
 
 def test_causal_first_query_sees_only_itself(solution):

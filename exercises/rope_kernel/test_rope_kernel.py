@@ -174,6 +174,9 @@ def test_every_output_element_comes_from_the_kernel(solution):
                                names=["out"])
     assert_kernel_did_the_work(solution, lambda: solution.apply_rope(x, cos, sin), inputs=(x, cos, sin),
                                names=["apply_rope(x, cos, sin)"])
+    token = make((1, 1, 3, 16), seed=19)  # one decoded token: no special case for it either
+    assert_kernel_did_the_work(solution, lambda: solution.apply_rope(token, cos, sin, pos_offset=5),
+                               inputs=(token, cos, sin), names=["apply_rope of a single token"])
 
 
 def test_float16_input(solution):
