@@ -77,7 +77,8 @@ def test_shards_are_column_then_row_slices(solution, world_size):
     ref = reference(0, (5, D), world_size)
     k = H // world_size
     for rank in range(world_size):  # no communication needed: called directly here
-        parts = solution.shard_mlp_weights(w1.clone(), b1.clone(), w2.clone(), b2.clone(), rank, world_size)
+        full = [w1.clone(), b1.clone(), w2.clone(), b2.clone()]
+        parts = solution.shard_mlp_weights(*full, rank, world_size)
         assert isinstance(parts, (tuple, list)) and len(parts) == 4, \
             f"shard_mlp_weights should return 4 tensors (w1_part, b1_part, w2_part, b2), got {type(parts).__name__}"
         res = {"shapes": [tuple(p.shape) for p in parts], "parts": parts}
@@ -93,6 +94,10 @@ def test_shards_are_column_then_row_slices(solution, world_size):
         for name, got, want in zip(names, res["parts"], ref["parts"][rank]):
             assert_close(got, want, rtol=0, atol=0, name=f"rank {rank}: {name} (rank r keeps hidden units "
                                                         f"[r·{k}, (r+1)·{k}))")
+        given = {t.untyped_storage().data_ptr() for t in full}
+        shared = [name for name, got in zip(names, parts) if got.untyped_storage().data_ptr() in given]
+        assert not shared, (f"rank {rank}: {', '.join(shared)} share memory with the full weights (a view or the "
+                            "tensor itself); return new tensors" + known_mistake(LABELS["shards_are_views"]))
 
 
 @pytest.mark.parametrize("world_size,x_shape", [(2, (5, D)), (4, (5, D)), (2, (2, 3, D)), (4, (1, D))])
