@@ -214,6 +214,9 @@ def test_every_output_element_comes_from_the_kernels(solution):
                                names=["y", "mean", "rstd"])
     assert_kernel_did_the_work(solution, lambda: solution.layernorm_bwd(dy, x, w, mean, rstd),
                                inputs=(dy, x, w, mean, rstd), names=["dx", "dweight", "dbias"])
+    one_row, _, _, _ = make((1, 50), seed=8)  # no special case for a single row either
+    assert_kernel_did_the_work(solution, lambda: solution.layernorm_fwd(one_row, w, b, EPS), inputs=(one_row, w, b),
+                               names=["y of a single row", "mean of a single row", "rstd of a single row"])
 
 
 def test_both_kernels_are_launched(solution):
