@@ -262,10 +262,17 @@ class Exercise:
         return load(self.mistakes_file)
 
     def mutant_source(self, mistake: Mistake) -> str:
-        """The reference with ``mistake`` applied; raises mistakes.PatchError when the patch no longer applies."""
-        from .mistakes import apply_patch
+        """The reference with ``mistake`` applied; raises mistakes.PatchError when the patch no longer applies
+        or makes code that does not parse (a mutant that cannot even be imported proves nothing)."""
+        from .mistakes import PatchError, apply_patch
 
-        return apply_patch(self.solution.read_text(encoding="utf-8"), mistake)
+        source = apply_patch(self.solution.read_text(encoding="utf-8"), mistake)
+        try:
+            compile(source, f"{mistake.id}.py", "exec")
+        except SyntaxError as exc:
+            raise PatchError(f"mistake {mistake.id}: the patched reference does not parse "
+                             f"(line {exc.lineno}: {exc.msg})") from None
+        return source
 
     def prompt(self, lang: str) -> str:
         path = self.folder / ("prompt.zh.md" if lang == "zh" else "prompt.md")

@@ -59,3 +59,15 @@ def test_validate_rejects_unknown_fields_and_bad_ids(tmp_path):
     messages = [p.message for p in exercise_schema.validate_mistakes(read_exercise(folder))]
     assert any("unknown field 'colour'" in m for m in messages) and any("'id' must be" in m for m in messages)
     assert any("placeholder (TODO)" in m for m in messages)
+
+
+def test_a_patch_that_breaks_the_syntax_is_a_failure_not_a_caught_mutant(tmp_path):
+    course = tmp_path / "course"
+    shutil.copytree("tests/fixtures/course", course)
+    folder = course / "exercises" / "echo"
+    (folder / "mistakes.yaml").write_text(
+        "- id: broken\n  label: {en: x, zh: y}\n  patch: [{old: 'return [2 * x for x in xs]', new: 'return [2 * x for'}]\n")
+    exercise = read_exercise(folder)
+    with pytest.raises(PatchError, match="does not parse"):
+        exercise.mutant_source(exercise.mistakes[0])
+    assert "does not parse" in exercise_schema.validate_mistakes(exercise)[0].message
