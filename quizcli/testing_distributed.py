@@ -32,6 +32,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import faulthandler
+import functools
 import linecache
 import multiprocessing as mp
 import multiprocessing.connection
@@ -481,8 +482,11 @@ def _children_of(value) -> list:
         return list(value)
     if isinstance(value, (type(os), type)):
         return []
-    if isinstance(value, types.FunctionType):
-        return [cell.cell_contents for cell in value.__closure__ or () if cell is not None]
+    if isinstance(value, types.FunctionType):  # default values too: `lambda g, full=full: …` keeps `full`
+        return ([cell.cell_contents for cell in value.__closure__ or () if cell is not None]
+                + list(value.__defaults__ or ()) + list((value.__kwdefaults__ or {}).values()))
+    if isinstance(value, functools.partial):
+        return [value.func, *value.args, *value.keywords.values()]
     found = list(vars(value).values()) if hasattr(value, "__dict__") else []
     found += [getattr(value, slot, None) for cls in type(value).__mro__ for slot in _slots(cls)]
     if hasattr(value, "next_functions"):  # an autograd node (a custom Function's node is its ctx)
@@ -524,7 +528,8 @@ def held_elements(*roots, exclude=(), max_depth: int = 8) -> int:
             if ptr not in seen_storages:
                 seen_storages.add(ptr)
                 total += value.untyped_storage().nbytes() // max(value.element_size(), 1)
-            stack += [(value.grad_fn, depth + 1), (value.grad if value.is_leaf else None, depth + 1)]
+            stack += [(value.grad_fn, depth + 1), (value.grad if value.is_leaf else None, depth + 1),
+                      (getattr(value, "_backward_hooks", None), depth + 1)]  # hooks registered on the tensor
             continue
         try:
             children = _children_of(value)
