@@ -36,6 +36,7 @@ def flat(tensors):
 def zero_worker(rank, world_size, solution, shapes, seed, steps, kwargs):
     params = [p.requires_grad_() for p in init_params(shapes, seed)]
     opt = solution.ZeroAdam(params, **kwargs)
+    storage = [p.data_ptr() for p in params]
     history = []
     for step in range(steps):
         for p, g in zip(params, local_grads(shapes, seed, rank, step)):
@@ -43,7 +44,8 @@ def zero_worker(rank, world_size, solution, shapes, seed, steps, kwargs):
         opt.step()
         history.append(flat([p.detach() for p in params]).clone())
     # Everything the optimizer (or the solution's module and classes) keeps, the parameters and their grads excepted.
-    return {"history": history, "held": held_elements(opt, solution, exclude=params)}
+    return {"history": history, "held": held_elements(opt, solution, exclude=params),
+            "in_place": [p.data_ptr() for p in params] == storage}
 
 
 def run(solution, world_size, shapes=SMALL, seed=0, steps=3, **kwargs):
@@ -71,6 +73,8 @@ def check(results, shapes, seed, steps, world_size, **kwargs):
     local = [torch_adam(shapes, seed, steps, world_size, lambda gs, r=r: gs[r], **kwargs) for r in range(world_size)]
     before = [flat(init_params(shapes, seed))] + mean[:-1]
     for rank, res in enumerate(results):
+        assert res["in_place"], (f"rank {rank}: the parameters' memory was replaced (p.data = … or a new tensor); "
+                                 "update them in place" + known_mistake(LABELS["params_rebound"]))
         for step in range(steps):
             got, want = res["history"][step], mean[step]
             if is_close(got, want, rtol=1e-9, atol=1e-12):
