@@ -4,7 +4,7 @@
 import pytest
 import torch
 
-from quizcli.testing import assert_close, mistake_labels
+from quizcli.testing import assert_close, known_mistake, mistake_labels
 from quizcli.testing_distributed import run_ranks, watched_calls
 
 LABELS = mistake_labels(__file__)
@@ -41,7 +41,8 @@ def pipe_worker(rank, world_size, solution, seed, batch_size, n_micro):
         loss = solution.gpipe_step(stage, x if rank == 0 else None, y if rank == world_size - 1 else None,
                                    batch_size, n_micro, DIMS[world_size][rank])
     return {"grads": [None if p.grad is None else p.grad.clone() for p in stage.parameters()],
-            "loss": loss, "log": log}
+            "loss": loss, "log": log, "x_untouched": not x.requires_grad and x.grad is None
+                                                   and torch.equal(x, make_batch(world_size, seed, batch_size)[0])}
 
 
 def run(solution, world_size, seed=0, batch_size=8, n_micro=4):
@@ -113,9 +114,19 @@ def test_last_stage_returns_the_full_batch_loss(solution, world_size):
     for rank, res in enumerate(results[:-1]):
         assert res["loss"] is None, f"rank {rank} (not the last stage) returned {res['loss']!r}; expected None"
     assert results[-1]["loss"] is not None, "the last stage returned None; it must return the loss"
+    assert isinstance(results[-1]["loss"], float), (
+        f"the last stage returned a {type(results[-1]['loss']).__name__}; return the loss as a Python float"
+        + known_mistake(LABELS["loss_returned_as_tensor"]))
     assert_close(float(results[-1]["loss"]), loss, **TOL,  # Python floats: compared in float64
                  name="loss returned by the last stage (MSE over the whole batch)",
                  mistakes={LABELS["mean_per_micro_batch"]: per_micro})
+
+
+def test_caller_batch_left_untouched(solution):
+    results = run(solution, 2, seed=40, batch_size=6, n_micro=3)
+    assert results[0]["x_untouched"], (
+        "rank 0: the caller's x was changed (its values, requires_grad or .grad); the stage's parameters need "
+        "gradients, x does not: use x's micro-batches as they are" + known_mistake(LABELS["caller_x_requires_grad"]))
 
 
 def test_gpipe_schedule_all_forwards_then_all_backwards(solution):
