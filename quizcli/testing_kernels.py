@@ -129,6 +129,13 @@ def assert_launched(counter: LaunchCounter, at_least: int = 1) -> None:
                              "not with torch")
 
 
+def assert_kernel_launched(kernel, call, at_least: int = 1) -> None:
+    """Run ``call()`` and fail unless it launched ``kernel`` at least ``at_least`` times."""
+    with launch_counter(kernel) as launches:
+        call()
+    assert_launched(launches, at_least)
+
+
 def assert_within_ulps(actual: torch.Tensor, exact: torch.Tensor, *, ulps: float = 1.0, name: str = "result") -> None:
     """Fail unless ``actual`` (float16/float32) is within ``ulps`` units in the last place of ``exact`` (float64).
 

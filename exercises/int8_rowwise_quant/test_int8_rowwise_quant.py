@@ -1,7 +1,7 @@
 """Hidden suite for int8_rowwise_quant: absmax int8 quantisation kernel (Triton interpreter on CPU, GPU sizes on GPU)."""
 
-from quizcli.testing_kernels import (DEVICE, INTERPRETER, assert_kernel_did_the_work, assert_launched,  # noqa: I001
-                                     guarded, launch_counter, padded, require_memory_safe, sizes, speed_note)
+from quizcli.testing_kernels import (DEVICE, INTERPRETER, assert_kernel_did_the_work, assert_kernel_launched,  # noqa: I001
+                                     guarded, padded, require_memory_safe, sizes, speed_note)
 
 import pytest
 import torch
@@ -188,9 +188,7 @@ def test_every_output_element_comes_from_the_kernel(solution):
 def test_kernel_is_launched(solution):
     require_memory_safe()
     x = make((4, 40), seed=2)
-    with launch_counter(solution.quantize_kernel) as launches:
-        solution.quantize_rowwise(x)
-    assert_launched(launches)
+    assert_kernel_launched(solution.quantize_kernel, lambda: solution.quantize_rowwise(x))
 
 
 @pytest.mark.skipif(INTERPRETER, reason="needs a CUDA GPU")

@@ -1,7 +1,7 @@
 """Hidden suite for rmsnorm_fwd: RMSNorm forward kernel (Triton interpreter on CPU, full sizes on a GPU)."""
 
-from quizcli.testing_kernels import (DEVICE, INTERPRETER, assert_kernel_did_the_work, assert_launched,  # noqa: I001
-                                     assert_within_ulps, guarded, launch_counter, padded, require_memory_safe,
+from quizcli.testing_kernels import (DEVICE, INTERPRETER, assert_kernel_did_the_work, assert_kernel_launched,  # noqa: I001
+                                     assert_within_ulps, guarded, padded, require_memory_safe,
                                      sizes, speed_note)
 
 import pytest
@@ -175,9 +175,7 @@ def test_float16_wide_rows_accumulate_in_float32(solution):
 def test_kernel_is_launched(solution):
     require_memory_safe()
     x, w = make((4, 40), seed=2)
-    with launch_counter(solution.rmsnorm_kernel) as launches:
-        solution.rmsnorm(x, w, 1e-6)
-    assert_launched(launches)
+    assert_kernel_launched(solution.rmsnorm_kernel, lambda: solution.rmsnorm(x, w, 1e-6))
 
 
 @pytest.mark.skipif(INTERPRETER, reason="needs a CUDA GPU")

@@ -1,7 +1,7 @@
 """Hidden suite for rope_kernel: rotary position embedding kernel vs a float64 reference (rotate-half)."""
 
-from quizcli.testing_kernels import (DEVICE, INTERPRETER, assert_kernel_did_the_work, assert_launched,  # noqa: I001
-                                     assert_within_ulps, guarded, launch_counter, padded, require_memory_safe,
+from quizcli.testing_kernels import (DEVICE, INTERPRETER, assert_kernel_did_the_work, assert_kernel_launched,  # noqa: I001
+                                     assert_within_ulps, guarded, padded, require_memory_safe,
                                      sizes, speed_note)
 
 import pytest
@@ -193,9 +193,7 @@ def test_kernel_is_launched(solution):
     require_memory_safe()
     x = make((1, 4, 2, 16), seed=2)
     cos, sin = tables(8, 16)
-    with launch_counter(solution.rope_kernel) as launches:
-        solution.apply_rope(x, cos, sin)
-    assert_launched(launches)
+    assert_kernel_launched(solution.rope_kernel, lambda: solution.apply_rope(x, cos, sin))
 
 
 @pytest.mark.skipif(INTERPRETER, reason="needs a CUDA GPU")

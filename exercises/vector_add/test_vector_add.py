@@ -1,7 +1,7 @@
 """Hidden suite for vector_add: a masked Triton kernel (Triton interpreter on CPU, full sizes on a GPU)."""
 
-from quizcli.testing_kernels import (DEVICE, INTERPRETER, assert_kernel_did_the_work, assert_launched,  # noqa: I001
-                                     guarded, launch_counter, padded, require_memory_safe, sizes, speed_note)
+from quizcli.testing_kernels import (DEVICE, INTERPRETER, assert_kernel_did_the_work, assert_kernel_launched,  # noqa: I001
+                                     guarded, padded, require_memory_safe, sizes, speed_note)
 
 import pytest
 import torch
@@ -78,9 +78,7 @@ def test_matches_torch_on_odd_lengths(solution, n, record_property):
 def test_kernel_is_launched(solution):
     require_memory_safe()
     x, y = inputs(1000, seed=1)
-    with launch_counter(solution.add_kernel) as launches:
-        solution.add(x, y)
-    assert_launched(launches)
+    assert_kernel_launched(solution.add_kernel, lambda: solution.add(x, y))
 
 
 @pytest.mark.parametrize("n", [1, 5, 3000])
