@@ -157,7 +157,7 @@ class ForkServer:
                                         cwd=Path(__file__).parent.parent)
         theirs.close()
         self._sock, self._lock = ours, threading.Lock()
-        self._waiting: dict[str, tuple[threading.Event, dict]] = {}
+        self._waiting: dict[str, tuple[threading.Event, threading.Event, dict]] = {}  # id → started, finished, reply
         self._next = 0
         threading.Thread(target=self._read_replies, daemon=True).start()
 
@@ -172,8 +172,7 @@ class ForkServer:
             self._next += 1
             request_id = str(self._next)
             started, finished, status = threading.Event(), threading.Event(), {}
-            self._waiting[request_id] = (started, status)
-            status["finished"] = finished
+            self._waiting[request_id] = (started, finished, status)
         request = {"id": request_id, "args": args, "cwd": str(cwd), "env": env, "limits": limits,
                    "fd_names": list(pass_fds)}
         fds = array.array("i", [write_out, *pass_fds.values()])
@@ -195,7 +194,7 @@ class ForkServer:
             if not message:
                 break
             reply = json.loads(message)
-            started, status = self._waiting.get(reply["id"], (None, None))
+            started, finished, status = self._waiting.get(reply["id"], (None, None, None))
             if started is None:
                 continue
             if "pid" in reply:
@@ -203,12 +202,12 @@ class ForkServer:
                 started.set()
             else:
                 status["status"] = reply["status"]
-                status["finished"].set()
+                finished.set()
                 self._waiting.pop(reply["id"], None)
-        for started, status in list(self._waiting.values()):  # the server died: nobody will answer
+        for started, finished, status in list(self._waiting.values()):  # the server died: nobody will answer
             status.setdefault("status", -9)
             started.set()
-            status["finished"].set()
+            finished.set()
 
     def close(self) -> None:
         self._sock.close()
